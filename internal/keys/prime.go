@@ -1,0 +1,272 @@
+package keys
+
+import (
+	"context"
+	"math/big"
+	"math/bits"
+)
+
+var (
+	bigOne = big.NewInt(1)
+	bigTwo = big.NewInt(2)
+	bigFour = big.NewInt(4)
+)
+
+// primeSearch draws candidates from the seed stream and tests them exactly as
+// the reference does (format document, sections 4 and 5). Every shortcut here
+// must leave the sequence of draws unchanged: a single byte drawn more or
+// less gives another key.
+type primeSearch struct {
+	stream *seedStream
+	buf    []byte
+
+	ctx      context.Context
+	progress func(candidates int)
+	tried    int
+}
+
+// next returns the first candidate of exactly bitLen bits, with its low bit
+// set, that accept admits and that passes the primality test.
+func (ps *primeSearch) next(bitLen int, accept func(*big.Int) bool) (*big.Int, error) {
+	for {
+		if err := ps.ctx.Err(); err != nil {
+			return nil, err
+		}
+		ps.tried++
+		if ps.progress != nil {
+			ps.progress(ps.tried)
+		}
+
+		c := ps.stream.randomBits(bitLen, true, ps.buf)
+		c.SetBit(c, 0, 1)
+		if !accept(c) {
+			continue // the filter draws nothing
+		}
+		if ps.millerRabin(c) && lucas(c) {
+			return c, nil
+		}
+	}
+}
+
+// millerRabinRounds is the reference's table of rounds by bit length.
+func millerRabinRounds(bitLen int) int {
+	limits := [...]struct{ below, rounds int }{
+		{220, 30}, {280, 20}, {390, 15}, {512, 10}, {620, 7}, {740, 6},
+		{890, 5}, {1200, 4}, {1700, 3}, {3700, 2},
+	}
+	for _, l := range limits {
+		if bitLen < l.below {
+			return l.rounds
+		}
+	}
+	return 1
+}
+
+// millerRabin runs the rounds of section 5.1 on an odd candidate c > 5. Each
+// round draws its base before anything else is decided, and the first failed
+// round ends the test, so draws depend only on round outcomes.
+func (ps *primeSearch) millerRabin(c *big.Int) bool {
+	cMinusOne := new(big.Int).Sub(c, bigOne)
+	a := int(cMinusOne.TrailingZeroBits())
+	m := new(big.Int).Rsh(cMinusOne, uint(a))
+	baseRange := new(big.Int).Sub(c, bigFour) // bases are 2 + [0, c-4]
+
+	// Most candidates have a small prime factor. For those, a round whose
+	// base already fails modulo that factor is certain to fail modulo c, and
+	// that is decided without a full-size exponentiation.
+	factor := smallFactor(c)
+
+	z := new(big.Int)
+	for round := millerRabinRounds(c.BitLen()); round > 0; round-- {
+		base := ps.stream.randomBelowOrEqual(baseRange, ps.buf)
+		base.Add(base, bigTwo)
+
+		if factor != 0 && roundFailsModulo(base, m, a, factor) {
+			return false
+		}
+
+		z.Exp(base, m, c)
+		if z.Cmp(bigOne) == 0 || z.Cmp(cMinusOne) == 0 {
+			continue
+		}
+		passed := false
+		for j := 1; j < a; j++ {
+			z.Mul(z, z).Mod(z, c)
+			if z.Cmp(cMinusOne) == 0 {
+				passed = true
+				break
+			}
+			if z.Cmp(bigOne) == 0 {
+				return false
+			}
+		}
+		if !passed {
+			return false
+		}
+	}
+	return true
+}
+
+// roundFailsModulo reports whether the Miller-Rabin round with this base is
+// certain to fail for a candidate c divisible by the small prime f, where
+// c - 1 = m * 2^a. A passing round needs base^m = 1, or base^(m*2^j) = -1 for
+// some j < a, modulo c, and so also modulo f; if neither holds modulo f, the
+// round fails. False means "not decided", never "passes".
+func roundFailsModulo(base, m *big.Int, a int, f uint32) bool {
+	x := modWord(base, f)
+	if x == 0 {
+		return true // every power is 0 modulo f: neither 1 nor -1
+	}
+
+	// x^(f-1) = 1 modulo the prime f, so the exponent reduces modulo f-1.
+	y := powMod(x, modWord(m, f-1), uint64(f))
+	if y == 1 {
+		return false
+	}
+	for j := 0; j < a; j++ {
+		if y == uint64(f)-1 {
+			return false
+		}
+		y = y * y % uint64(f)
+	}
+	return true
+}
+
+func powMod(x, e, mod uint64) uint64 {
+	result := uint64(1) % mod
+	x %= mod
+	for ; e > 0; e >>= 1 {
+		if e&1 == 1 {
+			result = result * x % mod
+		}
+		x = x * x % mod
+	}
+	return result
+}
+
+// modWord returns x mod d for 0 < d < 2^32, 32 bits at a time so that every
+// step is a native 64-bit division, also on js/wasm.
+func modWord(x *big.Int, d uint32) uint64 {
+	words := x.Bits()
+	mod := uint64(d)
+	var r uint64
+	for i := len(words) - 1; i >= 0; i-- {
+		w := uint64(words[i])
+		if bits.UintSize == 64 {
+			r = (r<<32 | w>>32) % mod
+		}
+		r = (r<<32 | w&0xffffffff) % mod
+	}
+	return r
+}
+
+// smallPrimeGroups are products of the odd primes below smallPrimeLimit, each
+// product below 2^32, with the primes it is made of.
+var smallPrimeGroups = groupSmallPrimes(smallPrimeLimit)
+
+const smallPrimeLimit = 1 << 12
+
+type primeGroup struct {
+	product uint32
+	primes  []uint32
+}
+
+func groupSmallPrimes(limit uint32) []primeGroup {
+	composite := make([]bool, limit)
+	var groups []primeGroup
+	var current primeGroup
+	current.product = 1
+	for n := uint32(3); n < limit; n += 2 {
+		if composite[n] {
+			continue
+		}
+		for k := n * n; k < limit; k += 2 * n {
+			composite[k] = true
+		}
+		if uint64(current.product)*uint64(n) >= 1<<32 {
+			groups = append(groups, current)
+			current = primeGroup{product: 1}
+		}
+		current.product *= n
+		current.primes = append(current.primes, n)
+	}
+	return append(groups, current)
+}
+
+// smallFactor returns an odd prime below smallPrimeLimit that divides c, or
+// 0 if there is none. c must be larger than every such prime.
+func smallFactor(c *big.Int) uint32 {
+	for _, g := range smallPrimeGroups {
+		r := modWord(c, g.product)
+		for _, p := range g.primes {
+			if r%uint64(p) == 0 {
+				return p
+			}
+		}
+	}
+	return 0
+}
+
+// lucas is the Lucas probable-prime test of section 5.2 (FIPS 186-4, C.3.3)
+// for an odd candidate c > 5. It draws nothing from the stream.
+func lucas(c *big.Int) bool {
+	root := new(big.Int).Sqrt(c)
+	if root.Mul(root, root).Cmp(c) == 0 {
+		return false
+	}
+
+	// D runs over 5, -7, 9, -11, ...; the first with Jacobi symbol -1 is used.
+	d := big.NewInt(5)
+	for {
+		if new(big.Int).Abs(d).Cmp(c) != 0 {
+			switch big.Jacobi(d, c) {
+			case 0:
+				return false
+			case -1:
+				return lucasU(c, d)
+			}
+		}
+		if d.Sign() > 0 {
+			d.Add(d, bigTwo)
+		} else {
+			d.Sub(d, bigTwo)
+		}
+		d.Neg(d)
+	}
+}
+
+// lucasU reports whether U(c+1) = 0 mod c for the sequence with P = 1 and
+// Q = (1 - D) / 4, computed by doubling from the top bit of c+1.
+func lucasU(c, d *big.Int) bool {
+	k := new(big.Int).Add(c, bigOne)
+	u, v := big.NewInt(1), big.NewInt(1)
+	uNext, vNext, t := new(big.Int), new(big.Int), new(big.Int)
+
+	half := func(x *big.Int) { // x / 2 modulo odd c, for 0 <= x < c
+		if x.Bit(0) == 1 {
+			x.Add(x, c)
+		}
+		x.Rsh(x, 1)
+	}
+
+	for i := k.BitLen() - 2; i >= 0; i-- {
+		// U(2j) = U(j) V(j); V(2j) = (V(j)^2 + D U(j)^2) / 2
+		uNext.Mul(u, v).Mod(uNext, c)
+		vNext.Mul(v, v)
+		t.Mul(u, u).Mul(t, d)
+		vNext.Add(vNext, t).Mod(vNext, c)
+		half(vNext)
+
+		if k.Bit(i) == 1 {
+			// U(2j+1) = (U(2j) + V(2j)) / 2; V(2j+1) = (V(2j) + D U(2j)) / 2
+			u.Add(uNext, vNext).Mod(u, c)
+			half(u)
+			v.Mul(d, uNext).Add(v, vNext).Mod(v, c)
+			half(v)
+		} else {
+			u.Set(uNext)
+			v.Set(vNext)
+		}
+	}
+	return u.Sign() == 0
+}

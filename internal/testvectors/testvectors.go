@@ -1,0 +1,98 @@
+// Package testvectors loads the golden values of the Coretex reference and
+// Project Wycheproof's cases from tests/testdata, for the tests of every
+// other package. It is used only by tests.
+package testvectors
+
+import (
+	"encoding/hex"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"runtime"
+	"testing"
+)
+
+// Dir is the absolute path of tests/testdata.
+func Dir() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "..", "tests", "testdata")
+}
+
+// Load decodes tests/testdata/name (for example "vectors/derive.json") into v.
+func Load(t testing.TB, name string, v any) {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(Dir(), name))
+	if err != nil {
+		t.Fatalf("reading test data: %v", err)
+	}
+	if err := json.Unmarshal(raw, v); err != nil {
+		t.Fatalf("decoding %s: %v", name, err)
+	}
+}
+
+// Hex decodes a hex string from a vector file.
+func Hex(t testing.TB, s string) []byte {
+	t.Helper()
+	b, err := hex.DecodeString(s)
+	if err != nil {
+		t.Fatalf("bad hex in test data: %v", err)
+	}
+	return b
+}
+
+// Derive is one entry of vectors/derive.json.
+type Derive struct {
+	Secret           string `json:"secret"`
+	SecretHex        string `json:"secret_utf8_hex"`
+	Bits             int    `json:"bits"`
+	StreamBytesDrawn int64  `json:"stream_bytes_drawn"`
+	N                string `json:"n"`
+	E                int    `json:"e"`
+	D                string `json:"d"`
+	P                string `json:"p"`
+	Q                string `json:"q"`
+	DP               string `json:"dp"`
+	DQ               string `json:"dq"`
+	QInv             string `json:"qinv"`
+	PublicPKCS1      string `json:"public_pem_pkcs1"`
+	PublicSPKI       string `json:"public_pem_spki"`
+	PrivatePKCS8     string `json:"private_pem_pkcs8"`
+}
+
+// Sign is one entry of vectors/sign.json.
+type Sign struct {
+	Secret       string `json:"secret"`
+	Bits         int    `json:"bits"`
+	MessageHex   string `json:"message_hex"`
+	SignatureHex string `json:"signature_hex"`
+}
+
+// Wrap is one entry of vectors/wrap.json.
+type Wrap struct {
+	Secret        string `json:"secret"`
+	Bits          int    `json:"bits"`
+	CiphertextB64 string `json:"ciphertext_b64"`
+	PlaintextHex  string `json:"plaintext_hex"`
+}
+
+// AESCBC is one entry of vectors/aescbc.json. Short plaintexts are given in
+// hex; long ones only by PlaintextPattern (see ChainBytes) and their hash.
+type AESCBC struct {
+	KeyHex             string `json:"key_hex"`
+	IVHex              string `json:"iv_hex"`
+	PlaintextLen       int    `json:"plaintext_len"`
+	PlaintextSHA256    string `json:"plaintext_sha256"`
+	PlaintextPattern   string `json:"plaintext_pattern"`
+	PlaintextHex       string `json:"plaintext_hex"`
+	FilePaddedSHA256   string `json:"file_padded_sha256"`
+	FilePaddedHex      string `json:"file_padded_hex"`
+	FileUnpaddedSHA256 string `json:"file_unpadded_sha256"`
+	FileUnpaddedHex    string `json:"file_unpadded_hex"`
+}
+
+// Derivations loads vectors/derive.json.
+func Derivations(t testing.TB) []Derive {
+	var v []Derive
+	Load(t, "vectors/derive.json", &v)
+	return v
+}
