@@ -4,11 +4,13 @@
 package testvectors
 
 import (
+	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 )
 
@@ -95,4 +97,30 @@ func Derivations(t testing.TB) []Derive {
 	var v []Derive
 	Load(t, "vectors/derive.json", &v)
 	return v
+}
+
+// ChainBytes returns the first n bytes of the "sha256 chain from 'name'"
+// pattern: SHA-256(name), SHA-256 of that, and so on.
+func ChainBytes(name string, n int) []byte {
+	out := make([]byte, 0, n+sha256.Size)
+	block := sha256.Sum256([]byte(name))
+	for len(out) < n {
+		out = append(out, block[:]...)
+		block = sha256.Sum256(block[:])
+	}
+	return out[:n]
+}
+
+// Plaintext returns the plaintext of an AES-CBC vector, from its hex or its
+// pattern.
+func (v AESCBC) Plaintext(t testing.TB) []byte {
+	t.Helper()
+	if v.PlaintextHex != "" || v.PlaintextLen == 0 {
+		return Hex(t, v.PlaintextHex)
+	}
+	name, ok := strings.CutPrefix(v.PlaintextPattern, "sha256 chain from '")
+	if !ok || !strings.HasSuffix(name, "'") {
+		t.Fatalf("unknown plaintext pattern %q", v.PlaintextPattern)
+	}
+	return ChainBytes(strings.TrimSuffix(name, "'"), v.PlaintextLen)
 }

@@ -1,0 +1,88 @@
+// Command ownkey is ownkey's command line, for nodes and scripts: it derives
+// a master key from a secret, encrypts and decrypts files in the Coretex
+// format, serves the page and the service, and opens what a node was given.
+//
+// Secrets and keys are read from standard input or files, never from
+// arguments, which other users of the machine can see.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+)
+
+const usage = `usage: ownkey <command> [flags]
+
+commands:
+  derive   [--bits N] [--private]   secret on stdin; prints the public key PEM
+                                    (or the PKCS#8 private key with --private)
+  encrypt  --key-file F             stdin to stdout, Coretex file format
+  decrypt  --key-file F             stdin to stdout; no output on a bad file
+  serve    [--addr A] [--data DIR]  the page and the service
+  node     ...                      fetch and open what a node was given
+
+Run "ownkey <command> -h" for a command's flags.
+`
+
+// command runs one subcommand with its arguments and standard streams.
+type command func(args []string, stdin io.Reader, stdout, stderr io.Writer) error
+
+var commands = map[string]command{}
+
+// errUsage marks errors that are the caller's words, not the input's.
+var errUsage = errors.New("usage")
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprint(stderr, usage)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	cmd, ok := commands[args[0]]
+	if !ok {
+		fmt.Fprintf(stderr, "ownkey: unknown command %q\n\n%s", args[0], usage)
+		return 2
+	}
+	if err := cmd(args[1:], stdin, stdout, stderr); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		fmt.Fprintf(stderr, "ownkey %s: %v\n", args[0], err)
+		if errors.Is(err, errUsage) {
+			return 2
+		}
+		return 1
+	}
+	return 0
+}
+
+// newFlagSet returns a flag set for a subcommand that reports its own
+// errors through the returned error rather than exiting.
+func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("ownkey "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	return fs
+}
+
+// parseFlags parses args into fs and refuses stray positional arguments.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	if fs.NArg() != 0 {
+		return fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
+	}
+	return nil
+}
