@@ -7,8 +7,8 @@ import (
 )
 
 var (
-	bigOne = big.NewInt(1)
-	bigTwo = big.NewInt(2)
+	bigOne  = big.NewInt(1)
+	bigTwo  = big.NewInt(2)
 	bigFour = big.NewInt(4)
 )
 
