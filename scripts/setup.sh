@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs what ownkey's build and tests need on a fresh Debian machine:
+# Chromium for the browser tests, PyCryptodome for the reference benchmark,
+# and the Go modules. Safe to run again: it skips what is already there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_apt=()
+command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
+if [ "${OWNKEY_SETUP_BROWSER:-1}" = 0 ]; then
+  need_apt=()
+fi
+/usr/bin/python3 -c 'import Cryptodome' >/dev/null 2>&1 || need_apt+=(python3-pycryptodome)
+
+if [ ${#need_apt[@]} -gt 0 ]; then
+  sudo=""
+  if [ "$(id -u)" != 0 ]; then sudo="sudo"; fi
+  echo "setup: installing ${need_apt[*]} from Debian's packages"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
+    "${need_apt[@]}" >/dev/null
+fi
+
+echo "setup: downloading Go modules"
+go mod download
