@@ -71,17 +71,17 @@ func (ps *primeSearch) millerRabin(c *big.Int) bool {
 	m := new(big.Int).Rsh(cMinusOne, uint(a))
 	baseRange := new(big.Int).Sub(c, bigFour) // bases are 2 + [0, c-4]
 
-	// Most candidates have a small prime factor. For those, a round whose
-	// base already fails modulo that factor is certain to fail modulo c, and
-	// that is decided without a full-size exponentiation.
-	factor := smallFactor(c)
+	// Most candidates have small prime factors. For those, a round whose
+	// base already fails modulo those factors is certain to fail modulo c,
+	// and that is decided without a full-size exponentiation.
+	factors := &factorScan{c: c}
 
 	z := new(big.Int)
 	for round := millerRabinRounds(c.BitLen()); round > 0; round-- {
 		base := ps.stream.randomBelowOrEqual(baseRange, ps.buf)
 		base.Add(base, bigTwo)
 
-		if factor != 0 && roundFailsModulo(base, m, a, factor) {
+		if roundFailsModulo(base, m, a, factors) {
 			return false
 		}
 
@@ -108,28 +108,54 @@ func (ps *primeSearch) millerRabin(c *big.Int) bool {
 }
 
 // roundFailsModulo reports whether the Miller-Rabin round with this base is
-// certain to fail for a candidate c divisible by the small prime f, where
-// c - 1 = m * 2^a. A passing round needs base^m = 1, or base^(m*2^j) = -1 for
-// some j < a, modulo c, and so also modulo f; if neither holds modulo f, the
-// round fails. False means "not decided", never "passes".
-func roundFailsModulo(base, m *big.Int, a int, f uint32) bool {
+// certain to fail for the candidate c of factors, where c - 1 = m * 2^a,
+// judging by c's small prime factors. False means "not decided", never
+// "passes".
+//
+// The round passes when z = base^m is 1 modulo c, or when the sequence z,
+// z^2, z^4, ... meets -1 modulo c at some step j < a. Either outcome holds
+// modulo every factor f of c as well, and at the same step: once the
+// sequence is -1 modulo a prime, every later term is 1. So if some factor
+// shows neither outcome, or two factors show different ones, the round
+// fails modulo c.
+func roundFailsModulo(base, m *big.Int, a int, factors *factorScan) bool {
+	agreed := outcomeNone
+	for i := 0; i < len(factors.found) || factors.scanMore(); i++ {
+		outcome := roundOutcome(base, m, a, factors.found[i])
+		if outcome == outcomeFails || (agreed != outcomeNone && outcome != agreed) {
+			return true
+		}
+		agreed = outcome
+	}
+	return false
+}
+
+// Outcomes of a Miller-Rabin round modulo one prime: the step at which the
+// sequence first meets -1, or one of these.
+const (
+	outcomeOne   = -1 // base^m = 1
+	outcomeFails = -3 // neither 1 nor -1 within a steps
+	outcomeNone  = -4 // no factor looked at yet
+)
+
+func roundOutcome(base, m *big.Int, a int, f uint32) int {
 	x := modWord(base, f)
 	if x == 0 {
-		return true // every power is 0 modulo f: neither 1 nor -1
+		return outcomeFails // every power is 0 modulo f
 	}
 
 	// x^(f-1) = 1 modulo the prime f, so the exponent reduces modulo f-1.
 	y := powMod(x, modWord(m, f-1), uint64(f))
 	if y == 1 {
-		return false
+		return outcomeOne
 	}
 	for j := 0; j < a; j++ {
 		if y == uint64(f)-1 {
-			return false
+			return j
 		}
 		y = y * y % uint64(f)
 	}
-	return true
+	return outcomeFails
 }
 
 func powMod(x, e, mod uint64) uint64 {
@@ -164,7 +190,7 @@ func modWord(x *big.Int, d uint32) uint64 {
 // product below 2^32, with the primes it is made of.
 var smallPrimeGroups = groupSmallPrimes(smallPrimeLimit)
 
-const smallPrimeLimit = 1 << 12
+const smallPrimeLimit = 1 << 14
 
 type primeGroup struct {
 	product uint32
@@ -193,18 +219,33 @@ func groupSmallPrimes(limit uint32) []primeGroup {
 	return append(groups, current)
 }
 
-// smallFactor returns an odd prime below smallPrimeLimit that divides c, or
-// 0 if there is none. c must be larger than every such prime.
-func smallFactor(c *big.Int) uint32 {
-	for _, g := range smallPrimeGroups {
-		r := modWord(c, g.product)
+// factorScan finds the small prime factors of a candidate c a group of
+// primes at a time, so that most rounds are decided after looking at only
+// the first few groups. c must be larger than every prime scanned.
+type factorScan struct {
+	c     *big.Int
+	next  int      // the next group of smallPrimeGroups to look at
+	found []uint32 // the factors found so far, in increasing order
+}
+
+// scanMore looks at further groups until it finds at least one new factor,
+// and reports whether it did.
+func (s *factorScan) scanMore() bool {
+	for s.next < len(smallPrimeGroups) {
+		g := smallPrimeGroups[s.next]
+		s.next++
+		r := modWord(s.c, g.product)
+		before := len(s.found)
 		for _, p := range g.primes {
 			if r%uint64(p) == 0 {
-				return p
+				s.found = append(s.found, p)
 			}
 		}
+		if len(s.found) > before {
+			return true
+		}
 	}
-	return 0
+	return false
 }
 
 // lucas is the Lucas probable-prime test of section 5.2 (FIPS 186-4, C.3.3)
