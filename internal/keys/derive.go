@@ -44,10 +44,29 @@ func Derive(ctx context.Context, secret []byte, bits int,
 	return key, err
 }
 
+// DeriveSpeculative derives the same key as Derive, handing full-size
+// Miller-Rabin rounds to prober batch at a time (batch >= 1) so that they
+// can run in parallel. The rounds of a batch beyond the first one that
+// passes are wasted work, so batch is best about the number of parallel
+// workers behind prober.
+func DeriveSpeculative(ctx context.Context, secret []byte, bits int,
+	progress func(candidates int), prober RoundProber, batch int) (*rsa.PrivateKey, error) {
+	if prober == nil || batch < 1 {
+		return nil, errors.New("keys: DeriveSpeculative needs a prober and a batch of at least 1")
+	}
+	key, _, err := deriveWith(ctx, secret, bits, progress, prober, batch)
+	return key, err
+}
+
 // derive is Derive that also reports how many stream bytes it drew, the
 // first figure to compare when a key comes out wrong.
 func derive(ctx context.Context, secret []byte, bits int,
 	progress func(int)) (*rsa.PrivateKey, int64, error) {
+	return deriveWith(ctx, secret, bits, progress, nil, 0)
+}
+
+func deriveWith(ctx context.Context, secret []byte, bits int, progress func(int),
+	prober RoundProber, batch int) (*rsa.PrivateKey, int64, error) {
 	if len(secret) == 0 {
 		return nil, 0, ErrEmptySecret
 	}
@@ -60,8 +79,10 @@ func derive(ctx context.Context, secret []byte, bits int,
 	search := &primeSearch{
 		stream:   stream,
 		buf:      make([]byte, bits/8+1),
-		ctx:      ctx,
-		progress: progress,
+		ctx:       ctx,
+		progress:  progress,
+		prober:    prober,
+		batchSize: batch,
 	}
 
 	e := big.NewInt(publicExponent)

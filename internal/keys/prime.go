@@ -2,6 +2,7 @@ package keys
 
 import (
 	"context"
+	"errors"
 	"math/big"
 	"math/bits"
 )
@@ -22,28 +23,126 @@ type primeSearch struct {
 
 	ctx      context.Context
 	progress func(candidates int)
-	tried    int
+	tried    int // candidates drawn so far
+	reported int // the largest count passed to progress
+
+	prober    RoundProber // nil: every round is computed here, in order
+	batchSize int
+}
+
+// RoundJob is one full-size Miller-Rabin round to evaluate: the candidate
+// and the base drawn for it.
+type RoundJob struct {
+	Candidate *big.Int
+	Base      *big.Int
+}
+
+// RoundProber evaluates the first Miller-Rabin round of several candidates,
+// typically in parallel elsewhere (other Web Workers, other goroutines), and
+// reports for each job whether the round passes (MillerRabinRound). It
+// returns one result per job, in order, or an error that ends the
+// derivation.
+type RoundProber func(ctx context.Context, jobs []RoundJob) ([]bool, error)
+
+// MillerRabinRound reports whether the Miller-Rabin round of section 5.1
+// with this base passes for the odd candidate c > 5, base in [2, c-2]. It is
+// what a RoundProber computes for each job.
+func MillerRabinRound(c, base *big.Int) bool {
+	return newCandidate(c).fullRound(base)
 }
 
 // next returns the first candidate of exactly bitLen bits, with its low bit
 // set, that accept admits and that passes the primality test.
 func (ps *primeSearch) next(bitLen int, accept func(*big.Int) bool) (*big.Int, error) {
+	if ps.prober != nil {
+		return ps.nextSpeculative(bitLen, accept)
+	}
+	for {
+		c, err := ps.drawCandidate(bitLen, accept)
+		if err != nil {
+			return nil, err
+		}
+		if ps.millerRabin(c, 0) && lucas(c.c) {
+			return c.c, nil
+		}
+	}
+}
+
+// drawCandidate draws candidates until accept admits one. The filter draws
+// nothing from the stream.
+func (ps *primeSearch) drawCandidate(bitLen int, accept func(*big.Int) bool) (*candidate, error) {
 	for {
 		if err := ps.ctx.Err(); err != nil {
 			return nil, err
 		}
 		ps.tried++
-		if ps.progress != nil {
+		if ps.progress != nil && ps.tried > ps.reported {
+			ps.reported = ps.tried
 			ps.progress(ps.tried)
 		}
 
 		c := ps.stream.randomBits(bitLen, true, ps.buf)
 		c.SetBit(c, 0, 1)
-		if !accept(c) {
-			continue // the filter draws nothing
+		if accept(c) {
+			return newCandidate(c), nil
 		}
-		if ps.millerRabin(c) && lucas(c) {
-			return c, nil
+	}
+}
+
+// drawBase draws the base of one round, uniform in [2, c-2].
+func (ps *primeSearch) drawBase(c *candidate) *big.Int {
+	base := ps.stream.randomBelowOrEqual(c.baseRange, ps.buf)
+	return base.Add(base, bigTwo)
+}
+
+// nextSpeculative finds the same prime as next, but hands the full-size
+// first rounds of several candidates at a time to ps.prober. The stream
+// positions of later candidates depend only on earlier rounds failing, so
+// the batch is drawn assuming they all fail; when one passes, the stream is
+// rewound to just after its base and the search goes on from there, as the
+// sequential search would have.
+func (ps *primeSearch) nextSpeculative(bitLen int, accept func(*big.Int) bool) (*big.Int, error) {
+	type speculation struct {
+		candidate *candidate
+		base      *big.Int
+		after     seedStream // the stream just after base was drawn
+		tried     int
+	}
+
+	for {
+		var batch []speculation
+		var jobs []RoundJob
+		for len(batch) < ps.batchSize {
+			c, err := ps.drawCandidate(bitLen, accept)
+			if err != nil {
+				return nil, err
+			}
+			base := ps.drawBase(c)
+			if c.failsModuloFactors(base) {
+				continue
+			}
+			batch = append(batch, speculation{c, base, *ps.stream, ps.tried})
+			jobs = append(jobs, RoundJob{Candidate: c.c, Base: base})
+		}
+
+		passes, err := ps.prober(ps.ctx, jobs)
+		if err != nil {
+			return nil, err
+		}
+		if len(passes) != len(jobs) {
+			return nil, errors.New("keys: internal error: the round prober answered " +
+				"a different number of jobs")
+		}
+		for i, s := range batch {
+			if !passes[i] {
+				continue
+			}
+			*ps.stream = s.after
+			ps.tried = s.tried
+			if ps.millerRabin(s.candidate, 1) && lucas(s.candidate.c) {
+				return s.candidate.c, nil
+			}
+			break // composite after all: search on from here
 		}
 	}
 }
@@ -62,49 +161,65 @@ func millerRabinRounds(bitLen int) int {
 	return 1
 }
 
-// millerRabin runs the rounds of section 5.1 on an odd candidate c > 5. Each
-// round draws its base before anything else is decided, and the first failed
-// round ends the test, so draws depend only on round outcomes.
-func (ps *primeSearch) millerRabin(c *big.Int) bool {
+// candidate holds what the Miller-Rabin rounds of one candidate share.
+type candidate struct {
+	c, cMinusOne *big.Int
+	m            *big.Int // c - 1 = m * 2^a, m odd
+	a            int
+	baseRange    *big.Int // bases are 2 + [0, c-4]
+	factors      *factorScan
+}
+
+func newCandidate(c *big.Int) *candidate {
 	cMinusOne := new(big.Int).Sub(c, bigOne)
 	a := int(cMinusOne.TrailingZeroBits())
-	m := new(big.Int).Rsh(cMinusOne, uint(a))
-	baseRange := new(big.Int).Sub(c, bigFour) // bases are 2 + [0, c-4]
+	return &candidate{
+		c:         c,
+		cMinusOne: cMinusOne,
+		m:         new(big.Int).Rsh(cMinusOne, uint(a)),
+		a:         a,
+		baseRange: new(big.Int).Sub(c, bigFour),
+		factors:   &factorScan{c: c},
+	}
+}
 
-	// Most candidates have small prime factors. For those, a round whose
-	// base already fails modulo those factors is certain to fail modulo c,
-	// and that is decided without a full-size exponentiation.
-	factors := &factorScan{c: c}
-
-	z := new(big.Int)
-	for round := millerRabinRounds(c.BitLen()); round > 0; round-- {
-		base := ps.stream.randomBelowOrEqual(baseRange, ps.buf)
-		base.Add(base, bigTwo)
-
-		if roundFailsModulo(base, m, a, factors) {
-			return false
-		}
-
-		z.Exp(base, m, c)
-		if z.Cmp(bigOne) == 0 || z.Cmp(cMinusOne) == 0 {
-			continue
-		}
-		passed := false
-		for j := 1; j < a; j++ {
-			z.Mul(z, z).Mod(z, c)
-			if z.Cmp(cMinusOne) == 0 {
-				passed = true
-				break
-			}
-			if z.Cmp(bigOne) == 0 {
-				return false
-			}
-		}
-		if !passed {
+// millerRabin runs the rounds of section 5.1 on an odd candidate c > 5,
+// skipping the first done rounds, which have passed already. Each round
+// draws its base before anything else is decided, and the first failed
+// round ends the test, so draws depend only on round outcomes.
+func (ps *primeSearch) millerRabin(c *candidate, done int) bool {
+	for round := done; round < millerRabinRounds(c.c.BitLen()); round++ {
+		base := ps.drawBase(c)
+		if c.failsModuloFactors(base) || !c.fullRound(base) {
 			return false
 		}
 	}
 	return true
+}
+
+// failsModuloFactors reports whether the round with this base is certain to
+// fail judging by c's small prime factors, so that the full-size
+// exponentiation can be skipped. Most candidates have such factors.
+func (c *candidate) failsModuloFactors(base *big.Int) bool {
+	return roundFailsModulo(base, c.m, c.a, c.factors)
+}
+
+// fullRound computes the round with this base at full size.
+func (c *candidate) fullRound(base *big.Int) bool {
+	z := new(big.Int).Exp(base, c.m, c.c)
+	if z.Cmp(bigOne) == 0 || z.Cmp(c.cMinusOne) == 0 {
+		return true
+	}
+	for j := 1; j < c.a; j++ {
+		z.Mul(z, z).Mod(z, c.c)
+		if z.Cmp(c.cMinusOne) == 0 {
+			return true
+		}
+		if z.Cmp(bigOne) == 0 {
+			return false
+		}
+	}
+	return false
 }
 
 // roundFailsModulo reports whether the Miller-Rabin round with this base is
