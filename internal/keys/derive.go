@@ -77,8 +77,8 @@ func deriveWith(ctx context.Context, secret []byte, bits int, progress func(int)
 
 	stream := newSeedStream(secret)
 	search := &primeSearch{
-		stream:   stream,
-		buf:      make([]byte, bits/8+1),
+		stream:    stream,
+		buf:       make([]byte, bits/8+1),
 		ctx:       ctx,
 		progress:  progress,
 		prober:    prober,
