@@ -3,10 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/rsa"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
+	"runtime"
 
 	"github.com/ownkey/ownkey/internal/keys"
 )
@@ -31,7 +33,7 @@ func runDerive(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	key, err := keys.Derive(ctx, secret, *bits, nil)
+	key, err := deriveKey(ctx, secret, *bits)
 	if err != nil {
 		return err
 	}
@@ -46,6 +48,16 @@ func runDerive(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	}
 	_, err = io.WriteString(stdout, keys.PublicKeyPEM(&key.PublicKey))
 	return err
+}
+
+// deriveKey derives the key for secret, with full-size rounds spread over
+// the machine's processors.
+func deriveKey(ctx context.Context, secret []byte, bits int) (*rsa.PrivateKey, error) {
+	workers := runtime.NumCPU()
+	if workers < 2 {
+		return keys.Derive(ctx, secret, bits, nil)
+	}
+	return keys.DeriveSpeculative(ctx, secret, bits, nil, keys.GoroutineProber(workers), workers)
 }
 
 // readSecret reads the secret from r: its exact bytes, less one trailing
