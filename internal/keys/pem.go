@@ -76,30 +76,57 @@ func ParsePublicKey(text string) (*rsa.PublicKey, error) {
 			return nil, fmt.Errorf("%w: the public key is not an RSA key", ErrMalformedKey)
 		}
 	default:
-		return nil, fmt.Errorf("%w: expected an \"RSA PUBLIC KEY\" or \"PUBLIC KEY\" block, got %q",
-			ErrMalformedKey, block.Type)
+		return nil, fmt.Errorf("%w: expected an \"RSA PUBLIC KEY\" or \"PUBLIC KEY\" block, got %s",
+			ErrMalformedKey, describeBlock(block.Type))
 	}
 
-	if size := pub.N.BitLen(); size < minPublicBits || size > maxPublicBits {
-		return nil, fmt.Errorf("%w: a %d-bit public key; expected %d to %d bits",
-			ErrMalformedKey, size, minPublicBits, maxPublicBits)
-	}
-	if pub.E != publicExponent {
-		return nil, fmt.Errorf("%w: public exponent %d; expected %d",
-			ErrMalformedKey, pub.E, publicExponent)
+	if err := checkKeySize(pub, "public"); err != nil {
+		return nil, err
 	}
 	return pub, nil
 }
 
+// checkKeySize refuses keys that no Coretex derivation makes: a size outside
+// 2048 to 4096 bits, or a public exponent other than 65537.
+func checkKeySize(pub *rsa.PublicKey, kind string) error {
+	if size := pub.N.BitLen(); size < minPublicBits || size > maxPublicBits {
+		return fmt.Errorf("%w: a %d-bit %s key; expected %d to %d bits",
+			ErrMalformedKey, size, kind, minPublicBits, maxPublicBits)
+	}
+	if pub.E != publicExponent {
+		return fmt.Errorf("%w: public exponent %d; expected %d",
+			ErrMalformedKey, pub.E, publicExponent)
+	}
+	return nil
+}
+
+// describeBlock names a PEM block type for an error message. Types that
+// people commonly paste by mistake are named; any other label is not quoted,
+// so that an error never repeats text from the input.
+func describeBlock(blockType string) string {
+	switch blockType {
+	case "PRIVATE KEY", "RSA PRIVATE KEY", "EC PRIVATE KEY", "OPENSSH PRIVATE KEY",
+		"ENCRYPTED PRIVATE KEY":
+		return fmt.Sprintf("a private key (%q)", blockType)
+	case "RSA PUBLIC KEY", "PUBLIC KEY":
+		return fmt.Sprintf("a public key (%q)", blockType)
+	case "CERTIFICATE", "CERTIFICATE REQUEST":
+		return fmt.Sprintf("a certificate (%q)", blockType)
+	}
+	return "another kind of block"
+}
+
 // ParsePrivateKey reads an unencrypted PKCS#8 "PRIVATE KEY" block holding an
-// RSA key, as nodes keep it. Errors never quote the input.
+// RSA key of 2048 to 4096 bits with e = 65537, as nodes keep it. Errors never
+// quote the input.
 func ParsePrivateKey(text string) (*rsa.PrivateKey, error) {
 	block, err := singlePEMBlock(text)
 	if err != nil {
 		return nil, err
 	}
 	if block.Type != "PRIVATE KEY" {
-		return nil, fmt.Errorf("%w: expected a \"PRIVATE KEY\" block, got %q", ErrMalformedKey, block.Type)
+		return nil, fmt.Errorf("%w: expected a \"PRIVATE KEY\" block (PKCS#8), got %s",
+			ErrMalformedKey, describeBlock(block.Type))
 	}
 	parsed, err := x509.ParsePKCS8PrivateKey(block.Bytes)
 	if err != nil {
@@ -108,6 +135,9 @@ func ParsePrivateKey(text string) (*rsa.PrivateKey, error) {
 	priv, ok := parsed.(*rsa.PrivateKey)
 	if !ok {
 		return nil, fmt.Errorf("%w: the private key is not an RSA key", ErrMalformedKey)
+	}
+	if err := checkKeySize(&priv.PublicKey, "private"); err != nil {
+		return nil, err
 	}
 	return priv, nil
 }
