@@ -1,0 +1,353 @@
+// page.js drives index.html with ownkey.js. It holds no key material: only
+// the MasterKey and ProjectKey objects, which name keys kept in the Worker.
+// It logs nothing; every outcome is written into the page.
+
+import * as ownkey from './ownkey.js';
+
+const CHECK_STORAGE = 'ownkey.masterKeyCheck';
+
+const $ = (id) => document.getElementById(id);
+
+const state = {
+  masterKey: null,
+  projectKey: null,
+  deriving: null, // AbortController of the running derivation
+  fileWork: null, // AbortController of the running file job
+  downloadUrl: null,
+};
+
+// humane turns an error into a sentence for the page: the package prefixes
+// ("keys: ", "wasm: ") go, the wording the engine chose stays.
+function humane(err) {
+  if (err && err.name === 'AbortError') {
+    return 'Cancelled.';
+  }
+  let text = String((err && err.message) || err);
+  text = text.replace(/^(?:[a-z]+: )+/, '');
+  text = text.replace(/\b(?:keys|aescbc|wasm|ownkey): /g, '');
+  text = text.charAt(0).toUpperCase() + text.slice(1);
+  return /[.!?]$/.test(text) ? text : text + '.';
+}
+
+function say(id, kind, text) {
+  const el = $(id);
+  el.className = 'message' + (kind ? ' ' + kind : '');
+  el.textContent = text;
+}
+
+function setEnabled() {
+  const unlocked = state.masterKey !== null;
+  const hasProject = state.projectKey !== null;
+  const busyDerive = state.deriving !== null;
+  const busyFile = state.fileWork !== null;
+  $('derive').disabled = busyDerive || !ownkeyReady;
+  $('project').setAttribute('aria-disabled', String(!unlocked));
+  $('new-project-key').disabled = !unlocked;
+  $('open-project-key').disabled = !unlocked;
+  $('share-project-key').disabled = !hasProject;
+  $('files').setAttribute('aria-disabled', String(!hasProject));
+  $('encrypt-button').disabled = !hasProject || busyFile;
+  $('decrypt-button').disabled = !hasProject || busyFile;
+  $('copy-wrapped-own').disabled = $('wrapped-own').value === '';
+  $('copy-wrapped-share').disabled = $('wrapped-share').value === '';
+}
+
+// The stored master key check (public key, value, signature), or null.
+function storedCheck() {
+  const raw = localStorage.getItem(CHECK_STORAGE);
+  if (raw === null) {
+    return null;
+  }
+  try {
+    const check = JSON.parse(raw);
+    if (check && typeof check.value === 'string' && typeof check.signature === 'string') {
+      return check;
+    }
+  } catch {
+    // falls through to the error below
+  }
+  throw new Error('The check stored in this browser is damaged. ' +
+    'Use "Forget the stored check" and unlock again.');
+}
+
+function showCheckNote() {
+  const stored = localStorage.getItem(CHECK_STORAGE) !== null;
+  $('check-note').textContent = stored
+    ? 'This browser remembers a check of your master key: a mistyped secret is caught ' +
+      'before anything is opened.'
+    : 'First use in this browser: unlocking stores a check so that a mistyped secret ' +
+      'is caught next time.';
+  $('reset-check').hidden = !stored;
+}
+
+async function unlock() {
+  const secret = $('secret').value;
+  const bits = Number($('bits').value);
+  if (secret === '') {
+    say('master-message', 'error', 'Type your secret first.');
+    return;
+  }
+
+  const controller = new AbortController();
+  state.deriving = controller;
+  $('derive-busy').hidden = false;
+  $('derive-progress').value = 0;
+  $('derive-status').textContent = 'Deriving your master key…';
+  say('master-message', '', '');
+  setEnabled();
+  const started = performance.now();
+
+  let key = null;
+  try {
+    key = await ownkey.deriveMasterKey(secret, {
+      bits,
+      signal: controller.signal,
+      onProgress: ({ candidates, expected }) => {
+        // Candidates tried have no fixed total: this estimate creeps
+        // towards the end rather than promising it.
+        $('derive-progress').value = 1 - Math.exp(-candidates / expected);
+        $('derive-status').textContent = `Searching for primes (${candidates} tried)…`;
+      },
+    });
+    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+
+    const check = storedCheck();
+    if (check) {
+      const same = await ownkey.verifyChallenge(key.publicKeyPem, check);
+      if (!same) {
+        await key.forget();
+        key = null;
+        say('master-message', 'error', 'This is not the secret you used before ' +
+          '(or not the same key size). Nothing was opened; check it and try again.');
+        return;
+      }
+      say('master-message', 'ok', `Unlocked in ${seconds} s: this is the secret ` +
+        'you used before.');
+    } else {
+      const challenge = await key.createChallenge();
+      localStorage.setItem(CHECK_STORAGE, JSON.stringify({
+        publicKeyPem: key.publicKeyPem, value: challenge.value, signature: challenge.signature,
+      }));
+      say('master-message', 'ok', `Unlocked in ${seconds} s. First use in this browser: ` +
+        'a check was stored so that a mistyped secret is caught next time.');
+    }
+
+    if (state.masterKey) {
+      await state.masterKey.forget();
+    }
+    state.masterKey = key;
+    key = null;
+    $('secret').value = '';
+    $('public-key-pem').value = state.masterKey.publicKeyPem;
+    $('fingerprint').textContent = state.masterKey.fingerprint;
+    $('master-unlocked').hidden = false;
+  } catch (err) {
+    say('master-message', 'error', humane(err));
+    if (key) {
+      await key.forget().catch(() => {});
+    }
+  } finally {
+    state.deriving = null;
+    $('derive-busy').hidden = true;
+    showCheckNote();
+    setEnabled();
+  }
+}
+
+async function lock() {
+  const keys = [state.masterKey, state.projectKey].filter(Boolean);
+  state.masterKey = null;
+  state.projectKey = null;
+  await Promise.all(keys.map((k) => k.forget().catch(() => {})));
+  $('master-unlocked').hidden = true;
+  $('public-key-pem').value = '';
+  $('fingerprint').textContent = '';
+  for (const id of ['wrapped-own', 'wrapped-share']) {
+    $(id).value = '';
+  }
+  say('master-message', 'info', 'Locked: your keys were forgotten by this page.');
+  say('project-message', '', '');
+  say('share-message', '', '');
+  setEnabled();
+}
+
+async function replaceProjectKey(projectKey) {
+  const old = state.projectKey;
+  state.projectKey = projectKey;
+  if (old) {
+    await old.forget().catch(() => {});
+  }
+  $('wrapped-share').value = '';
+  setEnabled();
+}
+
+async function createProjectKey() {
+  try {
+    const projectKey = await ownkey.newProjectKey();
+    const wrapped = await ownkey.wrapProjectKey(projectKey, state.masterKey.publicKeyPem);
+    await replaceProjectKey(projectKey);
+    $('wrapped-own').value = wrapped;
+    say('project-message', 'ok', 'A new project key is ready. Keep its wrapped copy: ' +
+      'it is the only way to open this project\'s files again.');
+  } catch (err) {
+    say('project-message', 'error', humane(err));
+  }
+  setEnabled();
+}
+
+async function openProjectKey() {
+  const wrapped = $('wrapped-input').value.replace(/\s+/g, '');
+  if (wrapped === '') {
+    say('project-message', 'error', 'Paste a wrapped project key first.');
+    return;
+  }
+  try {
+    const projectKey = await state.masterKey.unwrapProjectKey(wrapped);
+    await replaceProjectKey(projectKey);
+    $('wrapped-own').value = '';
+    say('project-message', 'ok', 'Project key opened: you can encrypt and decrypt files.');
+  } catch (err) {
+    say('project-message', 'error', humane(err) +
+      ' Check that it was wrapped to the public key shown above.');
+  }
+  setEnabled();
+}
+
+async function shareProjectKey() {
+  const pem = $('share-public-key').value;
+  if (pem.trim() === '') {
+    say('share-message', 'error', 'Paste their public key (PEM) first.');
+    return;
+  }
+  try {
+    $('wrapped-share').value = await ownkey.wrapProjectKey(state.projectKey, pem);
+    say('share-message', 'ok', 'Wrapped: only the owner of that public key can open it.');
+  } catch (err) {
+    $('wrapped-share').value = '';
+    say('share-message', 'error', humane(err));
+  }
+  setEnabled();
+}
+
+async function copyField(id, messageId) {
+  try {
+    await navigator.clipboard.writeText($(id).value);
+    say(messageId, 'ok', 'Copied to the clipboard.');
+  } catch {
+    $(id).select();
+    say(messageId, 'info', 'Selected: press Ctrl+C (or ⌘C) to copy.');
+  }
+}
+
+function outputName(direction, name) {
+  if (direction === 'encrypt') {
+    return name + '.enc';
+  }
+  return name.toLowerCase().endsWith('.enc') && name.length > 4
+    ? name.slice(0, -4)
+    : name + '.decrypted';
+}
+
+async function processFile(direction) {
+  const input = $(direction === 'encrypt' ? 'encrypt-input' : 'decrypt-input');
+  const file = input.files && input.files[0];
+  if (!file) {
+    say('file-message', 'error', `Choose a file to ${direction} first.`);
+    return;
+  }
+
+  const controller = new AbortController();
+  state.fileWork = controller;
+  $('file-busy').hidden = false;
+  $('file-progress').value = 0;
+  $('file-progress-text').textContent = '';
+  say('file-message', 'info', `${direction === 'encrypt' ? 'Encrypting' : 'Decrypting'} ` +
+    `${file.name}…`);
+  setEnabled();
+
+  const work = direction === 'encrypt' ? ownkey.encryptFile : ownkey.decryptFile;
+  try {
+    const blob = await work(state.projectKey, file, {
+      signal: controller.signal,
+      onProgress: ({ done, total }) => {
+        $('file-progress').value = total ? done / total : 1;
+        $('file-progress-text').textContent = `${megabytes(done)} of ${megabytes(total)}`;
+      },
+    });
+    offerDownload(blob, outputName(direction, file.name));
+    say('file-message', 'ok', `${direction === 'encrypt' ? 'Encrypted' : 'Decrypted'} ` +
+      `${file.name}: saved as ${outputName(direction, file.name)}.`);
+  } catch (err) {
+    const verb = direction === 'encrypt' ? 'encrypt' : 'decrypt';
+    say('file-message', 'error', err && err.name === 'AbortError'
+      ? `Cancelled: nothing was saved from ${file.name}.`
+      : `Could not ${verb} ${file.name}: ${humane(err)}`);
+  } finally {
+    state.fileWork = null;
+    $('file-busy').hidden = true;
+    setEnabled();
+  }
+}
+
+function megabytes(n) {
+  return `${(n / (1 << 20)).toFixed(1)} MiB`;
+}
+
+function offerDownload(blob, name) {
+  if (state.downloadUrl) {
+    URL.revokeObjectURL(state.downloadUrl);
+  }
+  state.downloadUrl = URL.createObjectURL(blob);
+  const link = $('download-link');
+  link.href = state.downloadUrl;
+  link.download = name;
+  link.textContent = `Download ${name} again`;
+  link.hidden = false;
+  link.click();
+}
+
+let ownkeyReady = false;
+
+function wire() {
+  $('derive').addEventListener('click', unlock);
+  $('secret').addEventListener('keydown', (event) => {
+    if (event.key === 'Enter' && !$('derive').disabled) {
+      unlock();
+    }
+  });
+  $('derive-cancel').addEventListener('click', () => state.deriving && state.deriving.abort());
+  $('lock').addEventListener('click', lock);
+  $('reset-check').addEventListener('click', () => {
+    localStorage.removeItem(CHECK_STORAGE);
+    say('master-message', 'info', 'The stored check was forgotten: the next secret you ' +
+      'unlock with becomes the one this browser checks.');
+    showCheckNote();
+  });
+  $('copy-public-key').addEventListener('click', () => copyField('public-key-pem', 'master-message'));
+  $('new-project-key').addEventListener('click', createProjectKey);
+  $('open-project-key').addEventListener('click', openProjectKey);
+  $('share-project-key').addEventListener('click', shareProjectKey);
+  $('copy-wrapped-own').addEventListener('click', () => copyField('wrapped-own', 'project-message'));
+  $('copy-wrapped-share').addEventListener('click', () => copyField('wrapped-share', 'share-message'));
+  $('encrypt-button').addEventListener('click', () => processFile('encrypt'));
+  $('decrypt-button').addEventListener('click', () => processFile('decrypt'));
+  $('file-cancel').addEventListener('click', () => state.fileWork && state.fileWork.abort());
+}
+
+async function start() {
+  wire();
+  showCheckNote();
+  setEnabled();
+  try {
+    await ownkey.load();
+    ownkeyReady = true;
+    $('load-status').hidden = true;
+    document.body.dataset.ready = 'true';
+  } catch (err) {
+    say('load-status', 'error', `The encryption engine could not start: ${humane(err)} ` +
+      'Reload the page; if it keeps failing, use a current browser.');
+  }
+  setEnabled();
+}
+
+start();
