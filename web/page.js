@@ -201,6 +201,7 @@ async function openProjectKey() {
     say('project-message', 'error', 'Paste a wrapped project key first.');
     return;
   }
+  say('project-message', 'info', 'Opening the project key…');
   try {
     const projectKey = await state.masterKey.unwrapProjectKey(wrapped);
     await replaceProjectKey(projectKey);

@@ -264,3 +264,22 @@ func fileFingerprint(t *testing.T, path string) string {
 	}
 	return fingerprint(b)
 }
+
+func setUploadFile(sel, path string) chromedp.Action[chromedp.Void] {
+	return chromedp.SetUploadFiles(chromedp.CSS(sel), []string{path})
+}
+
+// clearMessage empties a message element, so that the next one can be told
+// from the last.
+func (p *page) clearMessage(sel string) {
+	p.t.Helper()
+	eval[bool](p, fmt.Sprintf(`(() => { const el = document.querySelector(%q);
+		el.textContent = ''; el.className = 'message'; return true; })()`, sel))
+}
+
+// settled is true once the message element with that id says something
+// final: not empty and not an "in progress" note.
+func settled(id string) string {
+	return fmt.Sprintf(`(() => { const el = document.getElementById(%q);
+		return el.textContent !== '' && !el.classList.contains('info'); })()`, id)
+}
