@@ -1,0 +1,232 @@
+package service
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"regexp"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// apiError is an error the caller can act on: a 4xx status and a sentence.
+type apiError struct {
+	status  int
+	message string
+}
+
+func (e *apiError) Error() string { return e.message }
+
+func errorf(status int, format string, args ...any) *apiError {
+	return &apiError{status, fmt.Sprintf(format, args...)}
+}
+
+var errInternal = &apiError{http.StatusInternalServerError,
+	"internal error; the request was not completed"}
+
+// Every "not yours" is the same answer as "absent", so a caller learns
+// nothing about what others hold.
+var (
+	errNoProject = &apiError{http.StatusNotFound, "no such project"}
+	errNoFile    = &apiError{http.StatusNotFound, "no such file in this project"}
+	errNoSecret  = &apiError{http.StatusNotFound, "no such secret"}
+	errNoNode    = &apiError{http.StatusNotFound, "no such node"}
+)
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		status, body = http.StatusInternalServerError,
+			[]byte(`{"error":"internal error; the request was not completed"}`)
+	}
+	header := w.Header()
+	header.Set("Content-Type", "application/json; charset=utf-8")
+	header.Set("Cache-Control", "no-store")
+	header.Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	w.Write(append(body, '\n'))
+}
+
+func writeError(w http.ResponseWriter, e *apiError) {
+	if e.status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="ownkey"`)
+	}
+	writeJSON(w, e.status, map[string]string{"error": e.message})
+}
+
+// decodeJSON reads r's body, which must be one JSON object of known fields,
+// into dst.
+func decodeJSON(w http.ResponseWriter, r *http.Request, dst any) error {
+	mediaType, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || mediaType != "application/json" {
+		return errorf(http.StatusUnsupportedMediaType,
+			"send the body as JSON with Content-Type: application/json")
+	}
+
+	body := http.MaxBytesReader(w, r.Body, maxJSONBody)
+	dec := json.NewDecoder(body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(dst); err != nil {
+		return jsonError(err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		if err != nil {
+			return jsonError(err)
+		}
+		return errorf(http.StatusBadRequest, "unexpected data after the JSON object")
+	}
+	return nil
+}
+
+func jsonError(err error) error {
+	var (
+		tooLarge  *http.MaxBytesError
+		syntax    *json.SyntaxError
+		wrongType *json.UnmarshalTypeError
+	)
+	switch {
+	case errors.As(err, &tooLarge):
+		return errorf(http.StatusRequestEntityTooLarge,
+			"the JSON body is larger than %d KiB", maxJSONBody>>10)
+	case errors.Is(err, io.EOF):
+		return errorf(http.StatusBadRequest, "the body is empty; expected a JSON object")
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return errorf(http.StatusBadRequest, "malformed JSON: the body ends in the middle")
+	case errors.As(err, &syntax):
+		return errorf(http.StatusBadRequest, "malformed JSON at byte %d: %s",
+			syntax.Offset, strings.TrimPrefix(syntax.Error(), "json: "))
+	case errors.As(err, &wrongType):
+		if wrongType.Field == "" {
+			return errorf(http.StatusBadRequest, "expected a JSON object, got %s",
+				wrongType.Value)
+		}
+		return errorf(http.StatusBadRequest, "field %q must be a %s, got %s",
+			wrongType.Field, jsonTypeName(wrongType.Type.Kind().String()), wrongType.Value)
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		return errorf(http.StatusBadRequest, "unknown field %s",
+			strings.TrimPrefix(err.Error(), "json: unknown field "))
+	}
+	return errorf(http.StatusBadRequest, "malformed JSON: %s",
+		strings.TrimPrefix(err.Error(), "json: "))
+}
+
+func jsonTypeName(kind string) string {
+	switch kind {
+	case "map", "struct":
+		return "JSON object"
+	case "slice", "array":
+		return "JSON array"
+	}
+	return kind
+}
+
+// decodeBase64 reads one field in section 7's encoding: standard base64 with
+// padding.
+func decodeBase64(field, text string) ([]byte, error) {
+	if text == "" {
+		return nil, errorf(http.StatusBadRequest, "field %q is required", field)
+	}
+	raw, err := base64.StdEncoding.Strict().DecodeString(text)
+	if err != nil {
+		return nil, errorf(http.StatusBadRequest,
+			"field %q is not valid base64 (standard alphabet, with padding)", field)
+	}
+	return raw, nil
+}
+
+// decodeWrapped reads a value wrapped to a public key of size bytes: RSA
+// ciphertext is always exactly as long as the modulus.
+func decodeWrapped(field, text string, size int, whose string) ([]byte, error) {
+	wrapped, err := decodeBase64(field, text)
+	if err != nil {
+		return nil, err
+	}
+	if len(wrapped) != size {
+		return nil, errorf(http.StatusBadRequest,
+			"field %q must be %d bytes, the size of %s key (%d bits); got %d bytes",
+			field, size, whose, size*8, len(wrapped))
+	}
+	return wrapped, nil
+}
+
+var (
+	usernamePattern   = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{1,31}$`)
+	secretNamePattern = regexp.MustCompile(`^[A-Za-z0-9_]{1,64}$`)
+	fieldNamePattern  = regexp.MustCompile(`^[A-Za-z0-9]{1,64}$`)
+	secretTypePattern = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,31}$`)
+	idPattern         = regexp.MustCompile(`^[0-9a-f]{32}$`)
+)
+
+// checkLabel checks a human name (project, node, file): present, UTF-8, at
+// most max bytes, and free of control characters, which could forge lines
+// in a listing.
+func checkLabel(field, value string, max int) error {
+	switch {
+	case value == "":
+		return errorf(http.StatusBadRequest, "field %q is required", field)
+	case !utf8.ValidString(value):
+		return errorf(http.StatusBadRequest, "field %q is not valid UTF-8", field)
+	case len(value) > max:
+		return errorf(http.StatusBadRequest, "field %q is longer than %d bytes", field, max)
+	case strings.IndexFunc(value, unicode.IsControl) >= 0:
+		return errorf(http.StatusBadRequest, "field %q contains a control character", field)
+	}
+	return nil
+}
+
+// newID returns a fresh random identifier: 16 bytes as lowercase hex, so it
+// also fits environment variable names and blob keys.
+func newID() (string, error) {
+	var raw [16]byte
+	if _, err := rand.Read(raw[:]); err != nil {
+		return "", fmt.Errorf("service: no secure random source: %w", err)
+	}
+	return hex.EncodeToString(raw[:]), nil
+}
+
+// Tokens are 32 random bytes, shown once as a prefix and unpadded base64url;
+// the prefix says whether a token is a user's or a node's. Only SHA-256 of
+// the 32 bytes is stored.
+const (
+	userTokenPrefix = "oku_"
+	nodeTokenPrefix = "okn_"
+	tokenSize       = 32
+)
+
+func newToken(prefix string) (token string, hash []byte, err error) {
+	var raw [tokenSize]byte
+	if _, err := rand.Read(raw[:]); err != nil {
+		return "", nil, fmt.Errorf("service: no secure random source: %w", err)
+	}
+	sum := sha256.Sum256(raw[:])
+	return prefix + base64.RawURLEncoding.EncodeToString(raw[:]), sum[:], nil
+}
+
+// parseToken returns the hash of token's random bytes, and false for a
+// token that is not of the given kind or not well formed.
+func parseToken(prefix, token string) ([]byte, bool) {
+	encoded, ok := strings.CutPrefix(token, prefix)
+	if !ok {
+		return nil, false
+	}
+	raw, err := base64.RawURLEncoding.Strict().DecodeString(encoded)
+	if err != nil || len(raw) != tokenSize {
+		return nil, false
+	}
+	sum := sha256.Sum256(raw)
+	return sum[:], true
+}
+
+// jsonTime is how times travel: RFC 3339 in UTC.
+func jsonTime(t time.Time) string {
+	return t.UTC().Format(time.RFC3339)
+}
