@@ -225,7 +225,7 @@ async function shareProjectKey() {
     say('share-message', 'ok', 'Wrapped: only the owner of that public key can open it.');
   } catch (err) {
     $('wrapped-share').value = '';
-    say('share-message', 'error', humane(err));
+    say('share-message', 'error', `That public key cannot be used: ${humane(err)}`);
   }
   setEnabled();
 }

@@ -322,3 +322,37 @@ func TestCancelDerivation(t *testing.T) {
 	t.Logf("2048-bit derivation in Chromium: %.0f ms (cancelled after %.0f ms)",
 		got.DeriveMs, got.CancelledAfter)
 }
+
+// TestCancelFile cancels a decryption after its first chunk: it rejects,
+// hands out no Blob and leaves no file open; the next one works.
+func TestCancelFile(t *testing.T) {
+	p := openPage(t)
+	got := eval[struct {
+		Error   *struct{ Name, Message string }
+		Blob    bool
+		Files   int
+		Matches bool
+	}](p, `(async () => {
+  const o = await import('./ownkey.js');
+  const pk = await o.newProjectKey();
+  const plain = new Uint8Array(5 << 20).map((_, i) => i * 7);
+  const enc = await o.encryptFile(pk, new Blob([plain]));
+  const controller = new AbortController();
+  let blob = null, error = null;
+  try {
+    blob = await o.decryptFile(pk, enc, { signal: controller.signal,
+      onProgress: () => controller.abort() });
+  } catch (err) { error = { name: err.name, message: err.message }; }
+  const files = (await o.stats()).files;
+  const dec = new Uint8Array(await (await o.decryptFile(pk, enc)).arrayBuffer());
+  await pk.forget();
+  return { error, blob: blob !== null, files,
+           matches: dec.length === plain.length && dec.every((x, i) => x === plain[i]) };
+})()`)
+	require.NotNil(t, got.Error, "the decryption was not cancelled")
+	assert.Equal(t, "AbortError", got.Error.Name)
+	assert.Equal(t, "ownkey: the decryption was cancelled", got.Error.Message)
+	assert.False(t, got.Blob)
+	assert.Zero(t, got.Files)
+	assert.True(t, got.Matches, "a decryption after the cancelled one works")
+}
