@@ -29,7 +29,7 @@ func cli(t *testing.T, stdin []byte, args ...string) []byte {
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
-		t.Fatalf("ownkey %s: %v\n%s(the CLI's contract: see docs/JS-API.md; rebuild with ./build.sh)",
+		t.Fatalf("ownkey %s: %v\n%s(this test needs the CLI of ./build.sh with: derive; encrypt and decrypt --key-file F; wrap --public-key P --key-file F; unwrap --wrapped W)",
 			args[0], err, stderr.String())
 	}
 	return stdout.Bytes()
