@@ -29,7 +29,7 @@ func cli(t *testing.T, stdin []byte, args ...string) []byte {
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
-		t.Fatalf("ownkey %s: %v\n%s(this test needs the CLI of ./build.sh with: derive; encrypt and decrypt --key-file F; wrap --public-key P --key-file F; unwrap --wrapped W)",
+		t.Fatalf("ownkey %s: %v\n%s(this test needs the CLI of ./build.sh with: derive; encrypt and decrypt --key-file F; wrap --public-key P --key-file F; unwrap --wrapped W, W a file of base64)",
 			args[0], err, stderr.String())
 	}
 	return stdout.Bytes()
@@ -74,7 +74,9 @@ func TestFilesBetweenPageAndCLI(t *testing.T) {
 		assert.Equal(t, int64(16+len(plain)+11), info.Size(), "IV, data and 11 bytes of padding")
 
 		// The node unwraps the key with its secret and decrypts.
-		keyB64 := cli(t, []byte(nodeSecret), "unwrap", "--wrapped", wrapped)
+		wrappedPath := filepath.Join(dir, "project.wrapped")
+		require.NoError(t, os.WriteFile(wrappedPath, []byte(wrapped+"\n"), 0o600))
+		keyB64 := cli(t, []byte(nodeSecret), "unwrap", "--wrapped", wrappedPath)
 		key, err := base64.StdEncoding.DecodeString(strings.TrimSpace(string(keyB64)))
 		require.NoError(t, err, "unwrap prints base64")
 		require.Len(t, key, 32)
