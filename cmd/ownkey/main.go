@@ -21,6 +21,10 @@ commands:
                                     (or the PKCS#8 private key with --private)
   encrypt  --key-file F             stdin to stdout, Coretex file format
   decrypt  --key-file F             stdin to stdout; no output on a bad file
+  wrap     --public-key P --key-file F
+                                    prints the project key wrapped to P, base64
+  unwrap   --wrapped W [--bits N]   secret on stdin; prints the project key
+                                    wrapped in W, base64
   serve    [--addr A] [--data DIR]  the page and the service
   node     ...                      fetch and open what a node was given
 

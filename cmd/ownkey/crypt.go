@@ -1,0 +1,196 @@
+package main
+
+import (
+	"bufio"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/ownkey/ownkey/internal/aescbc"
+)
+
+func init() {
+	commands["encrypt"] = runEncrypt
+	commands["decrypt"] = runDecrypt
+}
+
+const (
+	// maxKeyFileSize bounds what is read from a key file: one base64 key,
+	// or one CTX_PROJECT_KEY_<id>= line, is under a hundred bytes.
+	maxKeyFileSize = 4 << 10
+
+	// projectKeyVariable starts the name under which Coretex hands a node
+	// a project key (section 10): CTX_PROJECT_KEY_<project id>.
+	projectKeyVariable = "CTX_PROJECT_KEY_"
+
+	// outputBuffer is how much plaintext or ciphertext is gathered before a
+	// write to stdout.
+	outputBuffer = 64 << 10
+)
+
+// runEncrypt encrypts stdin to stdout in the Coretex file format (section
+// 11), with a fresh IV, streaming.
+func runEncrypt(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs := newFlagSet("encrypt", stderr)
+	keyFile := fs.String("key-file", "", "file holding the project key in base64 (required)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *keyFile == "" {
+		return fmt.Errorf("%w: --key-file is required", errUsage)
+	}
+
+	projectKey, err := readProjectKey(*keyFile)
+	if err != nil {
+		return err
+	}
+	defer clear(projectKey)
+
+	out := bufio.NewWriterSize(stdout, outputBuffer)
+	if _, err := aescbc.Encrypt(out, stdin, projectKey); err != nil {
+		return err
+	}
+	return out.Flush()
+}
+
+// runDecrypt decrypts a Coretex file from stdin to stdout. A file of a
+// malformed length yields no output at all: its length is checked before
+// the first byte is decrypted, on stdin itself when it is a regular file,
+// or on a private copy when it is a pipe.
+//
+// The format has no MAC: a wrong key gives no error, only bytes that are
+// not the plaintext.
+func runDecrypt(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs := newFlagSet("decrypt", stderr)
+	keyFile := fs.String("key-file", "", "file holding the project key in base64 (required)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *keyFile == "" {
+		return fmt.Errorf("%w: --key-file is required", errUsage)
+	}
+
+	projectKey, err := readProjectKey(*keyFile)
+	if err != nil {
+		return err
+	}
+	defer clear(projectKey)
+
+	file, size, cleanup, err := measuredInput(stdin)
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	if err := aescbc.ValidLength(size); err != nil {
+		return err
+	}
+
+	out := bufio.NewWriterSize(stdout, outputBuffer)
+	// Limitation: a regular file that another process truncates while it
+	// is being read can still fail after some plaintext has been written.
+	if _, err := aescbc.Decrypt(out, io.LimitReader(file, size), projectKey); err != nil {
+		return err
+	}
+	return out.Flush()
+}
+
+// measuredInput returns stdin with the number of bytes it holds. A regular
+// file is measured from where it stands; anything else (a pipe, a terminal)
+// is first copied to a temporary file that only this user can read, which
+// cleanup removes. The copy holds ciphertext only.
+func measuredInput(stdin io.Reader) (file io.Reader, size int64, cleanup func(), err error) {
+	if f, ok := stdin.(*os.File); ok {
+		if info, err := f.Stat(); err == nil && info.Mode().IsRegular() {
+			if offset, err := f.Seek(0, io.SeekCurrent); err == nil {
+				return f, info.Size() - offset, func() {}, nil
+			}
+		}
+	}
+
+	spool, err := os.CreateTemp("", "ownkey-decrypt-*") // mode 0600
+	if err != nil {
+		return nil, 0, nil, fmt.Errorf("making a temporary copy of the input: %w", err)
+	}
+	cleanup = func() {
+		spool.Close()
+		os.Remove(spool.Name())
+	}
+
+	size, err = io.Copy(spool, stdin)
+	if err == nil {
+		_, err = spool.Seek(0, io.SeekStart)
+	}
+	if err != nil {
+		cleanup()
+		return nil, 0, nil, fmt.Errorf("making a temporary copy of the input: %w", err)
+	}
+	return spool, size, cleanup, nil
+}
+
+// readProjectKey reads a 32-byte project key from path: standard base64,
+// as Coretex hands it to a node, or one CTX_PROJECT_KEY_<id>=<base64> line
+// as a node's environment holds it; blank space around it is allowed.
+// Errors name the file but never quote its content.
+func readProjectKey(path string) ([]byte, error) {
+	text, err := readSmallFile(path, "key file", maxKeyFileSize)
+	if err != nil {
+		return nil, err
+	}
+	defer clear(text)
+	return parseProjectKey(text, path)
+}
+
+func parseProjectKey(text []byte, path string) ([]byte, error) {
+	value := strings.TrimSpace(string(text))
+	if name, rest, ok := strings.Cut(value, "="); ok &&
+		strings.HasPrefix(name, projectKeyVariable) && len(name) > len(projectKeyVariable) {
+		value = rest
+	}
+	if value == "" {
+		return nil, fmt.Errorf("the key file %s is empty; expected the project key in base64", path)
+	}
+	if strings.ContainsAny(value, " \t\r\n") {
+		return nil, fmt.Errorf("the key file %s holds more than one line or word; expected only "+
+			"the project key in base64, or one %s<id>=<base64> line", path, projectKeyVariable)
+	}
+
+	projectKey, err := base64.StdEncoding.Strict().DecodeString(value)
+	if err != nil {
+		return nil, fmt.Errorf("the key file %s is not standard base64; expected the project key "+
+			"in base64, or one %s<id>=<base64> line", path, projectKeyVariable)
+	}
+	if len(projectKey) != aescbc.KeySize {
+		size := len(projectKey)
+		clear(projectKey)
+		return nil, fmt.Errorf("the key file %s holds a %d-byte key; a project key is %d bytes",
+			path, size, aescbc.KeySize)
+	}
+	return projectKey, nil
+}
+
+// readSmallFile reads a file that holds a key or a few lines, refusing one
+// larger than limit. what names it in errors ("key file").
+func readSmallFile(path, what string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("the %s %s does not exist", what, path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("opening the %s: %w", what, err)
+	}
+	defer f.Close()
+
+	text, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading the %s %s: %w", what, path, err)
+	}
+	if int64(len(text)) > limit {
+		clear(text)
+		return nil, fmt.Errorf("the %s %s is larger than %d bytes; is it the right file?",
+			what, path, limit)
+	}
+	return text, nil
+}
