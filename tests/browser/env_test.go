@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/browser"
+	cdpruntime "github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 )
 
@@ -107,6 +108,7 @@ func startBrowser() error {
 
 // page is one tab showing dist/ from its own loopback server.
 type page struct {
+	console     *consoleLog
 	t           *testing.T
 	ctx         context.Context
 	url         string
@@ -128,7 +130,10 @@ func openPage(t *testing.T) *page {
 	ctx, cancel := context.WithTimeout(tabCtx, 4*time.Minute)
 	t.Cleanup(cancel)
 
-	p := &page{t: t, ctx: ctx, url: server.URL, downloadDir: t.TempDir()}
+	p := &page{t: t, ctx: ctx, url: server.URL, downloadDir: t.TempDir(), console: &consoleLog{}}
+	if err := chromedp.Listen(tabCtx, p.console.record); err != nil {
+		t.Fatalf("listening to the console: %v", err)
+	}
 	err := chromedp.Do(tabCtx, chromedp.Navigate(p.url+"/index.html"))
 	if err != nil {
 		t.Fatalf("opening the page: %v", err)
@@ -282,4 +287,29 @@ func (p *page) clearMessage(sel string) {
 func settled(id string) string {
 	return fmt.Sprintf(`(() => { const el = document.getElementById(%q);
 		return el.textContent !== '' && !el.classList.contains('info'); })()`, id)
+}
+
+// consoleLog counts what the page writes to its console and the exceptions
+// it leaves uncaught. The page must write nothing: a console is where a
+// secret would leak first. Only the kinds are kept, never the text.
+type consoleLog struct {
+	mu      sync.Mutex
+	entries []string
+}
+
+func (c *consoleLog) record(ev any) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch e := ev.(type) {
+	case *cdpruntime.EventConsoleAPICalled:
+		c.entries = append(c.entries, "console."+string(e.Type))
+	case *cdpruntime.EventExceptionThrown:
+		c.entries = append(c.entries, "uncaught exception")
+	}
+}
+
+func (c *consoleLog) kinds() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]string(nil), c.entries...)
 }

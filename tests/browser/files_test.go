@@ -126,6 +126,7 @@ func TestFilesBetweenPageAndCLI(t *testing.T) {
 	assert.Zero(t, stats["files"], "no file left open")
 	assert.LessOrEqual(t, stats["bufferBytes"], float64(2<<20+64), "two 1 MiB buffers")
 	assert.Less(t, stats["wasmMemoryBytes"], float64(48<<20), "wasm memory after 40 MB of files")
+	assert.Empty(t, p.console.kinds(), "the page wrote to its console")
 	t.Logf("wasm memory after the files: %.1f MiB", stats["wasmMemoryBytes"]/(1<<20))
 }
 

@@ -54,4 +54,5 @@ func TestUnlockShowsTheVectorKeyAndCatchesAWrongSecret(t *testing.T) {
 	assert.False(t, eval[bool](p, `document.getElementById('new-project-key').disabled`))
 	stats := eval[map[string]float64](p, `import('./ownkey.js').then(o => o.stats())`)
 	assert.Equal(t, 1.0, stats["masterKeys"], "the wrong secret's key was forgotten")
+	assert.Empty(t, p.console.kinds(), "the page wrote to its console")
 }
