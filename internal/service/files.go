@@ -61,8 +61,8 @@ func (h *Handler) uploadFile(ctx context.Context, w http.ResponseWriter, r *http
 			"send the encrypted file as the body with Content-Type: application/octet-stream")
 	}
 	name := r.URL.Query().Get("name")
-	if err := checkLabel("name", name, maxFileNameSize); err != nil {
-		return errorf(http.StatusBadRequest, "query parameter %s", err.Error()[len("field "):])
+	if err := checkLabel("query parameter", "name", name, maxFileNameSize); err != nil {
+		return err
 	}
 	size := r.ContentLength
 	if size < 0 {

@@ -44,7 +44,7 @@ func (h *Handler) createNode(ctx context.Context, w http.ResponseWriter, r *http
 	if err := decodeJSON(w, r, &req); err != nil {
 		return err
 	}
-	if err := checkLabel("name", req.Name, maxLabelSize); err != nil {
+	if err := checkLabel("field", "name", req.Name, maxLabelSize); err != nil {
 		return err
 	}
 	pub, err := parsePublicKey("publicKey", req.PublicKey)

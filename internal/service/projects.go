@@ -46,7 +46,7 @@ func (h *Handler) createProject(ctx context.Context, w http.ResponseWriter, r *h
 	if err := decodeJSON(w, r, &req); err != nil {
 		return err
 	}
-	if err := checkLabel("name", req.Name, maxLabelSize); err != nil {
+	if err := checkLabel("field", "name", req.Name, maxLabelSize); err != nil {
 		return err
 	}
 	masterKey, err := h.masterPublicKey(ctx, c.user.ID, "an encrypted project")

@@ -4,7 +4,9 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"testing"
 
@@ -48,4 +50,54 @@ func TestAPI(t *testing.T) {
 
 	apitest.Run(t, apitest.Target{BaseURL: server.URL, Reset: reset, MaxUpload: testMaxUpload,
 		Client: server.Client()})
+}
+
+// TestUploadShortBody sends a body that ends before its Content-Length, as
+// a dropped connection does: 400, and neither a row nor a blob is left.
+func TestUploadShortBody(t *testing.T) {
+	dir := t.TempDir()
+	rows, err := sqlitestore.Open(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.DB().Close()
+	blobs, err := fileblob.Open(filepath.Join(dir, "blobs"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := service.New(service.Config{Rows: rows, Blobs: blobs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	server := httptest.NewServer(h)
+	defer server.Close()
+	apitest.Seed(t, server.URL, func(token, projectID string) {
+		req := httptest.NewRequest("POST", "/api/projects/"+projectID+"/files?name=cut.bin",
+			strings.NewReader(strings.Repeat("x", 32)))
+		req.ContentLength = 64
+		req.Header.Set("Content-Type", "application/octet-stream")
+		req.Header.Set("Authorization", "Bearer "+token)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		want := `{"error":"the body ended before its Content-Length of 64 bytes; ` +
+			`nothing was stored"}` + "\n"
+		if rec.Code != http.StatusBadRequest || rec.Body.String() != want {
+			t.Fatalf("status %d, body %s", rec.Code, rec.Body)
+		}
+	})
+	ids, err := rows.FileIDs(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, err := blobs.Keys()
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries, err := os.ReadDir(filepath.Join(dir, "blobs"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ids) != 0 || len(keys) != 0 || len(entries) != 0 {
+		t.Fatalf("a cut upload left %d rows, %d blobs, %d files", len(ids), len(keys), len(entries))
+	}
 }

@@ -174,17 +174,18 @@ var (
 
 // checkLabel checks a human name (project, node, file): present, UTF-8, at
 // most max bytes, and free of control characters, which could forge lines
-// in a listing.
-func checkLabel(field, value string, max int) error {
+// in a listing. kind says where the name came from ("field", "query
+// parameter").
+func checkLabel(kind, name, value string, max int) error {
 	switch {
 	case value == "":
-		return errorf(http.StatusBadRequest, "field %q is required", field)
+		return errorf(http.StatusBadRequest, "%s %q is required", kind, name)
 	case !utf8.ValidString(value):
-		return errorf(http.StatusBadRequest, "field %q is not valid UTF-8", field)
+		return errorf(http.StatusBadRequest, "%s %q is not valid UTF-8", kind, name)
 	case len(value) > max:
-		return errorf(http.StatusBadRequest, "field %q is longer than %d bytes", field, max)
+		return errorf(http.StatusBadRequest, "%s %q is longer than %d bytes", kind, name, max)
 	case strings.IndexFunc(value, unicode.IsControl) >= 0:
-		return errorf(http.StatusBadRequest, "field %q contains a control character", field)
+		return errorf(http.StatusBadRequest, "%s %q contains a control character", kind, name)
 	}
 	return nil
 }

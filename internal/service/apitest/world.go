@@ -205,3 +205,15 @@ func keyError(field, pemText string) string {
 	}
 	return "field \"" + field + "\": " + err.Error()
 }
+
+// Seed signs up a user with a master key and one project on the service at
+// baseURL, and calls use with the user's token and the project's ID; for
+// tests of a single behaviour that need no more of a world.
+func Seed(t *testing.T, baseURL string, use func(token, projectID string)) {
+	t.Helper()
+	loadKeys(t)
+	w := &world{a: &api{t: t, target: Target{BaseURL: baseURL}}}
+	owner := w.signup("seed", testKeys.alice)
+	w.registerMasterKey(owner)
+	use(owner.token, w.createProject(owner, "seed").id)
+}
