@@ -48,11 +48,11 @@ func newAPI() (*api, error) {
 		return nil, err
 	}
 
-	object, err := safejs.Global().Get("Object")
+	objectCtor, err := global.Get("Object")
 	if err != nil {
 		return nil, err
 	}
-	object, err = object.New()
+	object, err := objectCtor.New()
 	if err != nil {
 		return nil, err
 	}

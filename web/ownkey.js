@@ -94,6 +94,7 @@ export function load({ workerUrl } = {}) {
   if (!loading) {
     client = new Client(workerUrl || new URL('worker.js', import.meta.url));
     loading = client.call('ready').catch((err) => {
+      client.worker.terminate(); // the next load starts afresh
       loading = null;
       throw err;
     });

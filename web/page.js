@@ -259,6 +259,7 @@ async function processFile(direction) {
 
   const controller = new AbortController();
   state.fileWork = controller;
+  dropDownload(); // the last file's link must not pass for this one's
   $('file-busy').hidden = false;
   $('file-progress').value = 0;
   $('file-progress-text').textContent = '';
@@ -294,10 +295,17 @@ function megabytes(n) {
   return `${(n / (1 << 20)).toFixed(1)} MiB`;
 }
 
-function offerDownload(blob, name) {
+function dropDownload() {
   if (state.downloadUrl) {
     URL.revokeObjectURL(state.downloadUrl);
+    state.downloadUrl = null;
   }
+  $('download-link').hidden = true;
+  $('download-link').removeAttribute('href');
+}
+
+function offerDownload(blob, name) {
+  dropDownload();
   state.downloadUrl = URL.createObjectURL(blob);
   const link = $('download-link');
   link.href = state.downloadUrl;
