@@ -56,3 +56,26 @@ func TestUnlockShowsTheVectorKeyAndCatchesAWrongSecret(t *testing.T) {
 	assert.Equal(t, 1.0, stats["masterKeys"], "the wrong secret's key was forgotten")
 	assert.Empty(t, p.console.kinds(), "the page wrote to its console")
 }
+
+// TestUnlockCancelButton cancels a 4096-bit derivation with the page's
+// Cancel button once progress shows, then unlocks in the same page.
+func TestUnlockCancelButton(t *testing.T) {
+	vector := testvectors.Derivations(t)[0]
+	p := openPage(t)
+
+	p.setValue("#secret", vector.Secret)
+	p.setValue("#bits", "4096")
+	p.click("#derive")
+	p.waitFor(`document.getElementById('derive-progress').value > 0`)
+	p.click("#derive-cancel")
+	p.waitFor(`document.getElementById('derive-busy').hidden`)
+	assert.Equal(t, "Cancelled.", p.text("#master-message"))
+	assert.True(t, eval[bool](p, `document.getElementById('master-unlocked').hidden`))
+	assert.Equal(t, vector.Secret, p.value("#secret"), "the secret stays typed for a retry")
+
+	p.setValue("#bits", "2048")
+	message := p.unlock(vector.Secret)
+	assert.Contains(t, message, "First use in this browser")
+	assert.Equal(t, vector.PublicPKCS1, p.value("#public-key-pem"))
+	assert.Empty(t, p.console.kinds(), "the page wrote to its console")
+}
