@@ -67,7 +67,8 @@ func TestDecryptVectors(t *testing.T) {
 			// Coretex's own writer leaves whole-block plaintexts unpadded.
 			if v.FileUnpaddedHex != "" {
 				unpadded := testvectors.Hex(t, v.FileUnpaddedHex)
-				stdout, stderr, status := runCLI(t, bytes.NewReader(unpadded), "decrypt", "--key-file", keyPath)
+				stdout, stderr, status := runCLI(t, bytes.NewReader(unpadded),
+					"decrypt", "--key-file", keyPath)
 				require.Equal(t, 0, status, stderr)
 				sameBytes(t, plaintext, stdout, "decrypted unpadded vector")
 			}
@@ -146,11 +147,14 @@ func TestKeyFileErrors(t *testing.T) {
 		{"not base64", "not-base64!", "is not standard base64"},
 		{"words", "the key is " + encoded, "holds more than one line or word"},
 		{"url-safe base64", strings.NewReplacer("+", "-", "/", "_").Replace(
-			base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{0xfb, 0xff}, 16))), "is not standard base64"},
+			base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{0xfb, 0xff}, 16))),
+			"is not standard base64"},
 		{"no padding", strings.TrimRight(encoded, "="), "is not standard base64"},
 		{"hex", hex.EncodeToString(key), "holds a 48-byte key; a project key is 32 bytes"},
-		{"31 bytes", base64.StdEncoding.EncodeToString(key[:31]), "holds a 31-byte key; a project key is 32 bytes"},
-		{"33 bytes", base64.StdEncoding.EncodeToString(append(key, 1)), "holds a 33-byte key; a project key is 32 bytes"},
+		{"31 bytes", base64.StdEncoding.EncodeToString(key[:31]),
+			"holds a 31-byte key; a project key is 32 bytes"},
+		{"33 bytes", base64.StdEncoding.EncodeToString(append(key, 1)),
+			"holds a 33-byte key; a project key is 32 bytes"},
 		{"two lines", encoded + "\n" + encoded + "\n", "holds more than one line or word"},
 		{"another variable", "CTX_SECRET_1=" + encoded, "is not standard base64"},
 		{"no project id", "CTX_PROJECT_KEY_=" + encoded, "is not standard base64"},
@@ -305,11 +309,13 @@ func TestEncryptBinary(t *testing.T) {
 	keyPath := keyFile(t, key)
 	plaintext := testvectors.ChainBytes("binary plaintext", 300<<10+7)
 
-	file, stderr, status := runBinary(t, bytes.NewReader(plaintext), nil, "encrypt", "--key-file", keyPath)
+	file, stderr, status := runBinary(t, bytes.NewReader(plaintext), nil,
+		"encrypt", "--key-file", keyPath)
 	require.Equal(t, 0, status, stderr)
 	require.Len(t, file, 16+(len(plaintext)/16+1)*16)
 
-	stdout, stderr, status := runBinary(t, bytes.NewReader(file), nil, "decrypt", "--key-file", keyPath)
+	stdout, stderr, status := runBinary(t, bytes.NewReader(file), nil,
+		"decrypt", "--key-file", keyPath)
 	require.Equal(t, 0, status, stderr)
 	sameBytes(t, plaintext, stdout, "binary round trip")
 }
@@ -326,6 +332,7 @@ func TestDecryptNoSpool(t *testing.T) {
 	stdout, stderr, status := runBinary(t, bytes.NewReader(file), []string{"TMPDIR=" + absent},
 		"decrypt", "--key-file", keyFile(t, key))
 	assert.Equal(t, 1, status)
-	assert.True(t, strings.HasPrefix(stderr, "ownkey decrypt: making a temporary copy of the input: "), stderr)
+	assert.True(t, strings.HasPrefix(stderr,
+		"ownkey decrypt: making a temporary copy of the input: "), stderr)
 	assert.Empty(t, stdout)
 }

@@ -20,7 +20,8 @@ import (
 // a pipe), through the built binary.
 
 // runCLI runs ownkey in-process and returns its stdout, stderr and status.
-func runCLI(t *testing.T, stdin io.Reader, args ...string) (stdout []byte, stderr string, status int) {
+func runCLI(t *testing.T, stdin io.Reader, args ...string) (
+	stdout []byte, stderr string, status int) {
 	t.Helper()
 	if stdin == nil {
 		stdin = bytes.NewReader(nil)
@@ -110,7 +111,8 @@ func fingerprint(b []byte) string {
 func sameBytes(t *testing.T, want, got []byte, format string, args ...any) {
 	t.Helper()
 	if !bytes.Equal(want, got) {
-		t.Errorf("%s: got %s, want %s", fmt.Sprintf(format, args...), fingerprint(got), fingerprint(want))
+		t.Errorf("%s: got %s, want %s", fmt.Sprintf(format, args...),
+			fingerprint(got), fingerprint(want))
 	}
 }
 

@@ -68,7 +68,8 @@ func runWrap(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 // the value a node reads as CTX_PROJECT_KEY_<project id>.
 func runUnwrap(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlagSet("unwrap", stderr)
-	wrappedFile := fs.String("wrapped", "", "file holding the wrapped project key in base64 (required)")
+	wrappedFile := fs.String("wrapped", "",
+		"file holding the wrapped project key in base64 (required)")
 	bits := fs.Int("bits", keys.DefaultBits, "size of the master key: 2048, 3072 or 4096")
 	if err := parseFlags(fs, args); err != nil {
 		return err

@@ -61,7 +61,8 @@ func TestWrapUnwrapRoundTrip(t *testing.T) {
 	var previous []byte
 	for _, publicPEM := range []string{v.PublicPKCS1, v.PublicSPKI} {
 		publicPath := writeFile(t, "public.pem", []byte(publicPEM))
-		wrapped, stderr, status := runCLI(t, nil, "wrap", "--public-key", publicPath, "--key-file", keyPath)
+		wrapped, stderr, status := runCLI(t, nil,
+			"wrap", "--public-key", publicPath, "--key-file", keyPath)
 		require.Equal(t, 0, status, stderr)
 		assert.Empty(t, stderr)
 		require.True(t, strings.HasSuffix(string(wrapped), "\n"))
@@ -72,7 +73,8 @@ func TestWrapUnwrapRoundTrip(t *testing.T) {
 		previous = wrapped
 
 		wrappedPath := writeFile(t, "wrapped", wrapped)
-		stdout, stderr, status := runCLI(t, strings.NewReader(v.Secret+"\r\n"), "unwrap", "--wrapped", wrappedPath)
+		stdout, stderr, status := runCLI(t, strings.NewReader(v.Secret+"\r\n"),
+			"unwrap", "--wrapped", wrappedPath)
 		require.Equal(t, 0, status, stderr)
 		assert.Empty(t, stderr)
 		sameBytes(t, []byte(encoded+"\n"), stdout, "round trip")
@@ -121,7 +123,8 @@ func TestUnwrapErrors(t *testing.T) {
 			path := writeFile(t, "wrapped", []byte(content))
 			stdout, stderr, status := runCLI(t, strings.NewReader(v.Secret), "unwrap", "--wrapped", path)
 			assert.Equal(t, 1, status)
-			assert.Equal(t, "ownkey unwrap: the wrapped key file "+path+" does not hold one base64 value\n", stderr)
+			assert.Equal(t, "ownkey unwrap: the wrapped key file "+path+
+				" does not hold one base64 value\n", stderr)
 			assert.Empty(t, stdout)
 		})
 	}
@@ -156,7 +159,8 @@ func TestWrapErrors(t *testing.T) {
 		{"missing public key", []string{"--public-key", missing, "--key-file", keyPath}, 1,
 			"ownkey wrap: the public key file " + missing + " does not exist\n"},
 		{"short project key", []string{"--public-key", publicPath, "--key-file", shortKeyPath}, 1,
-			"ownkey wrap: the key file " + shortKeyPath + " holds a 16-byte key; a project key is 32 bytes\n"},
+			"ownkey wrap: the key file " + shortKeyPath +
+				" holds a 16-byte key; a project key is 32 bytes\n"},
 		{"no key file", []string{"--public-key", publicPath}, 2,
 			"ownkey wrap: usage: --public-key and --key-file are required\n"},
 		{"no public key", []string{"--key-file", keyPath}, 2,

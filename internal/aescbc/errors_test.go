@@ -44,7 +44,8 @@ func TestMalformedLength(t *testing.T) {
 		})
 	}
 
-	assert.Equal(t, "aescbc: the file is shorter than 16 bytes: not an encrypted file", ErrTooShort.Error())
+	assert.Equal(t, "aescbc: the file is shorter than 16 bytes: not an encrypted file",
+		ErrTooShort.Error())
 	assert.Equal(t, "aescbc: the file is truncated or damaged: its length after the 16-byte IV "+
 		"is not a multiple of 16", ErrNotWholeBlocks.Error())
 }

@@ -73,6 +73,7 @@ func fingerprint(b []byte) string {
 func samePlaintext(t testing.TB, want, got []byte, format string, args ...any) {
 	t.Helper()
 	if !bytes.Equal(want, got) {
-		t.Errorf("%s: got %s, want %s", fmt.Sprintf(format, args...), fingerprint(got), fingerprint(want))
+		t.Errorf("%s: got %s, want %s", fmt.Sprintf(format, args...),
+			fingerprint(got), fingerprint(want))
 	}
 }

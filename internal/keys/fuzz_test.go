@@ -48,14 +48,16 @@ func FuzzParsePublicKey(f *testing.F) {
 		pub, err := ParsePublicKey(text)
 		if err != nil {
 			if pub != nil || !errors.Is(err, ErrMalformedKey) {
-				t.Fatalf("ParsePublicKey: key %v with error %v, want only an ErrMalformedKey", pub != nil, err)
+				t.Fatalf("ParsePublicKey: key %v with error %v, want only an ErrMalformedKey",
+					pub != nil, err)
 			}
 			return
 		}
 
 		// A key that parses is one ownkey can use: the sizes it promises,
 		// an encoding that reads back, and it takes a wrapped project key.
-		if size := pub.N.BitLen(); size < minPublicBits || size > maxPublicBits || pub.E != publicExponent {
+		size := pub.N.BitLen()
+		if size < minPublicBits || size > maxPublicBits || pub.E != publicExponent {
 			t.Fatalf("accepted a %d-bit key with e = %d", size, pub.E)
 		}
 		again, err := ParsePublicKey(PublicKeyPEM(pub))
@@ -84,7 +86,8 @@ func FuzzParsePrivateKey(f *testing.F) {
 		priv, err := ParsePrivateKey(text)
 		if err != nil {
 			if priv != nil || !errors.Is(err, ErrMalformedKey) {
-				t.Fatalf("ParsePrivateKey: key %v with error %v, want only an ErrMalformedKey", priv != nil, err)
+				t.Fatalf("ParsePrivateKey: key %v with error %v, want only an ErrMalformedKey",
+					priv != nil, err)
 			}
 			return
 		}

@@ -134,8 +134,10 @@ func malformedPublicPEMs(t testing.TB) []badPEM {
 		{"PKCS#1 private key", pemText("RSA PRIVATE KEY", x509.MarshalPKCS1PrivateKey(rsa1024)),
 			wantPublic + `a private key ("RSA PRIVATE KEY")`},
 		{"PKCS#8 private key", v.PrivatePKCS8, wantPublic + `a private key ("PRIVATE KEY")`},
-		{"EC private key", pemText("EC PRIVATE KEY", ecPKCS8), wantPublic + `a private key ("EC PRIVATE KEY")`},
-		{"certificate", pemText("CERTIFICATE", block.Bytes), wantPublic + `a certificate ("CERTIFICATE")`},
+		{"EC private key", pemText("EC PRIVATE KEY", ecPKCS8),
+			wantPublic + `a private key ("EC PRIVATE KEY")`},
+		{"certificate", pemText("CERTIFICATE", block.Bytes),
+			wantPublic + `a certificate ("CERTIFICATE")`},
 		{"unknown label", pemText("MY SECRET NOTES", block.Bytes), wantPublic + "another kind of block"},
 	}
 }
@@ -156,7 +158,8 @@ func malformedPrivatePEMs(t testing.TB) []badPEM {
 	return []badPEM{
 		{"empty", "", noBlock},
 		{"garbage", "hunter2", noBlock},
-		{"trailing data", v.PrivatePKCS8 + "x", "keys: malformed key: unexpected data after the PEM block"},
+		{"trailing data", v.PrivatePKCS8 + "x",
+			"keys: malformed key: unexpected data after the PEM block"},
 		{"truncated DER", pemText("PRIVATE KEY", block.Bytes[:len(block.Bytes)-3]),
 			"keys: malformed key: the PRIVATE KEY block is not valid PKCS#8"},
 		{"PKCS#1 private key", pemText("RSA PRIVATE KEY", x509.MarshalPKCS1PrivateKey(rsa1024)),
