@@ -18,7 +18,7 @@ go test -count=1 -timeout 30m ./...
 
 echo "== go test (js/wasm, under Node)"
 PATH="$PATH:$(go env GOROOT)/lib/wasm" GOOS=js GOARCH=wasm \
-  go test -count=1 -timeout 20m ./internal/keys/ ./internal/aescbc/
+  go test -count=1 -timeout 20m ./internal/keys/ ./internal/aescbc/ ./wasm/
 
 echo "== fuzz (${OWNKEY_FUZZTIME:=10s} each)"
 for target in $(go test -list 'Fuzz.*' ./internal/keys/ ./internal/aescbc/ | grep '^Fuzz' || true); do
