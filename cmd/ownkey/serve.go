@@ -77,6 +77,7 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	server := &http.Server{
 		Handler:           logRequests(siteHandler(api, *webDir), logger),
 		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          logger,
 	}
 	served := make(chan error, 1)

@@ -7,8 +7,8 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/ownkey/ownkey/internal/aescbc"
 )
@@ -145,7 +145,7 @@ func (h *Handler) downloadFile(ctx context.Context, w http.ResponseWriter, r *ht
 	header.Set("Content-Type", "application/octet-stream")
 	header.Set("Content-Length", strconv.FormatInt(file.Size, 10))
 	header.Set("Content-Disposition", "attachment; filename*=UTF-8''"+
-		url.PathEscape(file.Name))
+		headerValueEscape(file.Name))
 	header.Set("Cache-Control", "no-store")
 	header.Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(http.StatusOK)
@@ -155,4 +155,21 @@ func (h *Handler) downloadFile(ctx context.Context, w http.ResponseWriter, r *ht
 		h.logf("service: sending file %s: %v", file.ID, err)
 	}
 	return nil
+}
+
+// headerValueEscape percent-encodes name for a filename* parameter (RFC
+// 5987): every byte but letters, digits and !#$&+-.^_`|~ is escaped.
+func headerValueEscape(name string) string {
+	const hexDigits = "0123456789ABCDEF"
+	var out []byte
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
+			strings.IndexByte("!#$&+-.^_`|~", c) >= 0 {
+			out = append(out, c)
+			continue
+		}
+		out = append(out, '%', hexDigits[c>>4], hexDigits[c&15])
+	}
+	return string(out)
 }

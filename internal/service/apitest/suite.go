@@ -276,6 +276,10 @@ func testFiles(t *testing.T, target Target) {
 					resp.header.Get("Content-Type"))
 			}
 			sameBytes(t, "downloaded "+f.name, f.contents, resp.body)
+			if f.id == bobsUpload.id && resp.header.Get("Content-Disposition") !=
+				"attachment; filename*=UTF-8''bob%27s%20notes.zip" {
+				t.Fatalf("Content-Disposition %q", resp.header.Get("Content-Disposition"))
+			}
 		}
 	}
 
