@@ -110,6 +110,8 @@ func measuredInput(stdin io.Reader) (file io.Reader, size int64, cleanup func(),
 		}
 	}
 
+	// Limitation: a process killed before cleanup leaves this copy (of the
+	// ciphertext, never the plaintext) in the temporary directory.
 	spool, err := os.CreateTemp("", "ownkey-decrypt-*") // mode 0600
 	if err != nil {
 		return nil, 0, nil, fmt.Errorf("making a temporary copy of the input: %w", err)
