@@ -29,9 +29,11 @@ func init() { commands["serve"] = runServe }
 func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlagSet("serve", stderr)
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on (loopback unless --public)")
-	dataDir := fs.String("data", "ownkey-data", "data directory: the database and the encrypted files")
+	dataDir := fs.String("data", "ownkey-data",
+		"data directory: the database and the encrypted files")
 	webDir := fs.String("web", "dist", "directory of the page's static files")
-	maxUpload := fs.String("max-upload", "5GiB", "largest encrypted file accepted (B, KiB, MiB, GiB, TiB)")
+	maxUpload := fs.String("max-upload", "5GiB",
+		"largest encrypted file accepted (B, KiB, MiB, GiB, TiB)")
 	public := fs.Bool("public", false, "allow listening on an address other machines can reach")
 	if err := parseFlags(fs, args); err != nil {
 		return err

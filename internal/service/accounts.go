@@ -24,7 +24,8 @@ type signupResponse struct {
 // Limitation: sign-up is open to anyone who can reach the service and is
 // not rate limited; put the service behind a proxy that limits it when it
 // is reachable beyond a trusted network.
-func (h *Handler) signup(ctx context.Context, w http.ResponseWriter, r *http.Request, _ caller) error {
+func (h *Handler) signup(w http.ResponseWriter, r *http.Request, _ caller) error {
+	ctx := r.Context()
 	var req signupRequest
 	if err := decodeJSON(w, r, &req); err != nil {
 		return err
@@ -59,7 +60,8 @@ type meResponse struct {
 	HasMasterKey bool   `json:"hasMasterKey"`
 }
 
-func (h *Handler) me(ctx context.Context, w http.ResponseWriter, r *http.Request, c caller) error {
+func (h *Handler) me(w http.ResponseWriter, r *http.Request, c caller) error {
+	ctx := r.Context()
 	_, err := h.rows.MasterKey(ctx, c.user.ID)
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		return err
@@ -94,7 +96,8 @@ func masterKeyResponse(mk MasterKey) masterKeyJSON {
 // section 8) after checking the signature. It is set once: sending the same
 // proof again answers 200, a different one 409, so a page that derived a
 // different key can never overwrite the proof that guards the user's data.
-func (h *Handler) putMasterKey(ctx context.Context, w http.ResponseWriter, r *http.Request, c caller) error {
+func (h *Handler) putMasterKey(w http.ResponseWriter, r *http.Request, c caller) error {
+	ctx := r.Context()
 	var req masterKeyRequest
 	if err := decodeJSON(w, r, &req); err != nil {
 		return err
@@ -148,7 +151,8 @@ func (h *Handler) putMasterKey(ctx context.Context, w http.ResponseWriter, r *ht
 	return nil
 }
 
-func (h *Handler) getMasterKey(ctx context.Context, w http.ResponseWriter, r *http.Request, c caller) error {
+func (h *Handler) getMasterKey(w http.ResponseWriter, r *http.Request, c caller) error {
+	ctx := r.Context()
 	mk, err := h.rows.MasterKey(ctx, c.user.ID)
 	if errors.Is(err, ErrNotFound) {
 		return errorf(http.StatusNotFound, "no master key is registered for this account yet")
@@ -168,7 +172,8 @@ type publicKeyResponse struct {
 
 // userPublicKey gives a teammate's master public key, for the page to wrap
 // a project key to before adding them.
-func (h *Handler) userPublicKey(ctx context.Context, w http.ResponseWriter, r *http.Request, c caller) error {
+func (h *Handler) userPublicKey(w http.ResponseWriter, r *http.Request, c caller) error {
+	ctx := r.Context()
 	teammate, pub, err := h.teammateKey(ctx, r.PathValue("username"))
 	if err != nil {
 		return err
@@ -204,7 +209,8 @@ func (h *Handler) teammateKey(ctx context.Context, username string) (User, *rsa.
 
 // masterPublicKey is the caller's own master public key, which everything
 // they create is wrapped to.
-func (h *Handler) masterPublicKey(ctx context.Context, userID, what string) (*rsa.PublicKey, error) {
+func (h *Handler) masterPublicKey(ctx context.Context, userID, what string) (
+	*rsa.PublicKey, error) {
 	mk, err := h.rows.MasterKey(ctx, userID)
 	if errors.Is(err, ErrNotFound) {
 		return nil, errorf(http.StatusConflict, "register a master key before creating %s "+

@@ -1,7 +1,6 @@
 package service
 
 import (
-	"context"
 	"errors"
 	"net/http"
 	"strings"
@@ -21,7 +20,8 @@ var (
 // authenticate finds who r speaks for from its bearer token. A token is
 // looked up only by the hash of its random bytes; the token itself is
 // never stored or logged.
-func (h *Handler) authenticate(ctx context.Context, r *http.Request, mode authMode) (caller, error) {
+func (h *Handler) authenticate(r *http.Request, mode authMode) (caller, error) {
+	ctx := r.Context()
 	header := r.Header.Get("Authorization")
 	if header == "" {
 		return caller{}, errNoToken

@@ -50,7 +50,8 @@ func (h *Handler) readableProject(ctx context.Context, r *http.Request, c caller
 // limit before a byte is read. The blob is durable before its row is
 // written, so a row never names a missing blob; a failure in between leaves
 // at worst a blob that no row names.
-func (h *Handler) uploadFile(ctx context.Context, w http.ResponseWriter, r *http.Request, c caller) error {
+func (h *Handler) uploadFile(w http.ResponseWriter, r *http.Request, c caller) error {
+	ctx := r.Context()
 	project, err := h.userProject(ctx, r, c)
 	if err != nil {
 		return err
@@ -101,7 +102,8 @@ func (h *Handler) uploadFile(ctx context.Context, w http.ResponseWriter, r *http
 	return nil
 }
 
-func (h *Handler) listFiles(ctx context.Context, w http.ResponseWriter, r *http.Request, c caller) error {
+func (h *Handler) listFiles(w http.ResponseWriter, r *http.Request, c caller) error {
+	ctx := r.Context()
 	projectID, err := h.readableProject(ctx, r, c)
 	if err != nil {
 		return err
@@ -119,7 +121,8 @@ func (h *Handler) listFiles(ctx context.Context, w http.ResponseWriter, r *http.
 }
 
 // downloadFile streams an encrypted file as it was uploaded.
-func (h *Handler) downloadFile(ctx context.Context, w http.ResponseWriter, r *http.Request, c caller) error {
+func (h *Handler) downloadFile(w http.ResponseWriter, r *http.Request, c caller) error {
+	ctx := r.Context()
 	projectID, err := h.readableProject(ctx, r, c)
 	if err != nil {
 		return err

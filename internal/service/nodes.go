@@ -39,7 +39,8 @@ type nodeDetailJSON struct {
 
 // createNode registers a node by the public key it derived from its own
 // secret (ownkey derive). The node token is in this response only.
-func (h *Handler) createNode(ctx context.Context, w http.ResponseWriter, r *http.Request, c caller) error {
+func (h *Handler) createNode(w http.ResponseWriter, r *http.Request, c caller) error {
+	ctx := r.Context()
 	var req createNodeRequest
 	if err := decodeJSON(w, r, &req); err != nil {
 		return err
@@ -70,7 +71,8 @@ func (h *Handler) createNode(ctx context.Context, w http.ResponseWriter, r *http
 	return nil
 }
 
-func (h *Handler) listNodes(ctx context.Context, w http.ResponseWriter, r *http.Request, c caller) error {
+func (h *Handler) listNodes(w http.ResponseWriter, r *http.Request, c caller) error {
+	ctx := r.Context()
 	nodes, err := h.rows.Nodes(ctx, c.user.ID)
 	if err != nil {
 		return err
@@ -99,7 +101,8 @@ func (h *Handler) ownNode(ctx context.Context, r *http.Request, c caller) (Node,
 
 // nodeDetail is a node and what it was given; withSealed adds the wrapped
 // keys and sealed fields, which only the node itself needs.
-func (h *Handler) nodeDetail(ctx context.Context, node Node, withSealed bool) (nodeDetailJSON, error) {
+func (h *Handler) nodeDetail(ctx context.Context, node Node, withSealed bool) (
+	nodeDetailJSON, error) {
 	projects, err := h.rows.NodeProjects(ctx, node.ID)
 	if err != nil {
 		return nodeDetailJSON{}, err
@@ -132,7 +135,8 @@ func (h *Handler) nodeDetail(ctx context.Context, node Node, withSealed bool) (n
 	return out, nil
 }
 
-func (h *Handler) getNode(ctx context.Context, w http.ResponseWriter, r *http.Request, c caller) error {
+func (h *Handler) getNode(w http.ResponseWriter, r *http.Request, c caller) error {
+	ctx := r.Context()
 	node, err := h.ownNode(ctx, r, c)
 	if err != nil {
 		return err
@@ -147,7 +151,8 @@ func (h *Handler) getNode(ctx context.Context, w http.ResponseWriter, r *http.Re
 
 // nodeView is what a node fetches with its own token: its project keys and
 // secrets, sealed to its public key.
-func (h *Handler) nodeView(ctx context.Context, w http.ResponseWriter, r *http.Request, c caller) error {
+func (h *Handler) nodeView(w http.ResponseWriter, r *http.Request, c caller) error {
+	ctx := r.Context()
 	out, err := h.nodeDetail(ctx, *c.node, true)
 	if err != nil {
 		return err
@@ -170,7 +175,8 @@ type grantJSON struct {
 
 // grantProject gives one of the caller's nodes a project key that the page
 // wrapped again to the node's public key. The caller must reach the project.
-func (h *Handler) grantProject(ctx context.Context, w http.ResponseWriter, r *http.Request, c caller) error {
+func (h *Handler) grantProject(w http.ResponseWriter, r *http.Request, c caller) error {
+	ctx := r.Context()
 	node, err := h.ownNode(ctx, r, c)
 	if err != nil {
 		return err
@@ -221,7 +227,8 @@ type grantSecretRequest struct {
 
 // grantSecret gives one of the caller's nodes one of the caller's secrets,
 // every field re-sealed to the node's public key in the page.
-func (h *Handler) grantSecret(ctx context.Context, w http.ResponseWriter, r *http.Request, c caller) error {
+func (h *Handler) grantSecret(w http.ResponseWriter, r *http.Request, c caller) error {
+	ctx := r.Context()
 	node, err := h.ownNode(ctx, r, c)
 	if err != nil {
 		return err

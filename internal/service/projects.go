@@ -41,7 +41,8 @@ func projectResponse(p ProjectAccess, withKey bool) projectJSON {
 // createProject makes an encrypted project. The page makes the project key
 // and sends it wrapped to the owner's master key, so a master key must be
 // registered first.
-func (h *Handler) createProject(ctx context.Context, w http.ResponseWriter, r *http.Request, c caller) error {
+func (h *Handler) createProject(w http.ResponseWriter, r *http.Request, c caller) error {
+	ctx := r.Context()
 	var req createProjectRequest
 	if err := decodeJSON(w, r, &req); err != nil {
 		return err
@@ -74,7 +75,8 @@ func (h *Handler) createProject(ctx context.Context, w http.ResponseWriter, r *h
 	return nil
 }
 
-func (h *Handler) listProjects(ctx context.Context, w http.ResponseWriter, r *http.Request, c caller) error {
+func (h *Handler) listProjects(w http.ResponseWriter, r *http.Request, c caller) error {
+	ctx := r.Context()
 	projects, err := h.rows.ProjectsFor(ctx, c.user.ID)
 	if err != nil {
 		return err
@@ -89,7 +91,8 @@ func (h *Handler) listProjects(ctx context.Context, w http.ResponseWriter, r *ht
 
 // userProject is the project named in r's path as the calling user sees it;
 // errNoProject if it is absent or not theirs alike.
-func (h *Handler) userProject(ctx context.Context, r *http.Request, c caller) (ProjectAccess, error) {
+func (h *Handler) userProject(ctx context.Context, r *http.Request, c caller) (
+	ProjectAccess, error) {
 	id := r.PathValue("project")
 	if !idPattern.MatchString(id) {
 		return ProjectAccess{}, errNoProject
@@ -101,7 +104,8 @@ func (h *Handler) userProject(ctx context.Context, r *http.Request, c caller) (P
 	return project, err
 }
 
-func (h *Handler) getProject(ctx context.Context, w http.ResponseWriter, r *http.Request, c caller) error {
+func (h *Handler) getProject(w http.ResponseWriter, r *http.Request, c caller) error {
+	ctx := r.Context()
 	project, err := h.userProject(ctx, r, c)
 	if err != nil {
 		return err
@@ -127,7 +131,8 @@ type addMemberRequest struct {
 // addMember gives a teammate the project key, which the page unwrapped with
 // the owner's master key and wrapped again to the teammate's
 // (docs/FORMAT.md, section 10). Only the owner adds members.
-func (h *Handler) addMember(ctx context.Context, w http.ResponseWriter, r *http.Request, c caller) error {
+func (h *Handler) addMember(w http.ResponseWriter, r *http.Request, c caller) error {
+	ctx := r.Context()
 	project, err := h.userProject(ctx, r, c)
 	if err != nil {
 		return err

@@ -57,7 +57,8 @@ func encodeFields(fields map[string][]byte) map[string]string {
 // decodeFields reads sealed fields, each wrapped to pub. Field names are
 // letters and digits only, so a node can print a secret's field as
 // CTX_SECRET_<name>_<field> without ambiguity.
-func decodeFields(fields map[string]string, pub *rsa.PublicKey, whose string) (map[string][]byte, error) {
+func decodeFields(fields map[string]string, pub *rsa.PublicKey, whose string) (
+	map[string][]byte, error) {
 	if len(fields) == 0 {
 		return nil, errorf(http.StatusBadRequest, "field \"fields\" needs at least one sealed field")
 	}
@@ -82,7 +83,8 @@ func decodeFields(fields map[string]string, pub *rsa.PublicKey, whose string) (m
 
 // createSecret stores a secret whose fields the page sealed to the owner's
 // master key (docs/FORMAT.md, section 9).
-func (h *Handler) createSecret(ctx context.Context, w http.ResponseWriter, r *http.Request, c caller) error {
+func (h *Handler) createSecret(w http.ResponseWriter, r *http.Request, c caller) error {
+	ctx := r.Context()
 	var req createSecretRequest
 	if err := decodeJSON(w, r, &req); err != nil {
 		return err
@@ -121,7 +123,8 @@ func (h *Handler) createSecret(ctx context.Context, w http.ResponseWriter, r *ht
 	return nil
 }
 
-func (h *Handler) listSecrets(ctx context.Context, w http.ResponseWriter, r *http.Request, c caller) error {
+func (h *Handler) listSecrets(w http.ResponseWriter, r *http.Request, c caller) error {
+	ctx := r.Context()
 	secrets, err := h.rows.Secrets(ctx, c.user.ID)
 	if err != nil {
 		return err
@@ -147,7 +150,8 @@ func (h *Handler) ownSecret(ctx context.Context, c caller, id string) (Secret, e
 	return secret, err
 }
 
-func (h *Handler) getSecret(ctx context.Context, w http.ResponseWriter, r *http.Request, c caller) error {
+func (h *Handler) getSecret(w http.ResponseWriter, r *http.Request, c caller) error {
+	ctx := r.Context()
 	secret, err := h.ownSecret(ctx, c, r.PathValue("secret"))
 	if err != nil {
 		return err

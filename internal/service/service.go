@@ -14,7 +14,6 @@
 package service
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -147,20 +146,20 @@ const (
 	userOrNodeAuth
 )
 
-type endpoint func(ctx context.Context, w http.ResponseWriter, r *http.Request, c caller) error
+// endpoint serves one route for an authenticated caller.
+type endpoint func(w http.ResponseWriter, r *http.Request, c caller) error
 
 func (h *Handler) handle(pattern string, serve endpoint, mode authMode) {
 	h.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
-		ctx := r.Context()
 		var c caller
 		if mode != noAuth {
 			var err error
-			if c, err = h.authenticate(ctx, r, mode); err != nil {
+			if c, err = h.authenticate(r, mode); err != nil {
 				h.fail(w, r, err)
 				return
 			}
 		}
-		if err := serve(ctx, w, r, c); err != nil {
+		if err := serve(w, r, c); err != nil {
 			h.fail(w, r, err)
 		}
 	})

@@ -357,7 +357,8 @@ func testBadInput(t *testing.T, target Target) {
 	a.fails(a.call("POST", "/api/nodes", w.alice.token, map[string]string{
 		"name": "n", "publicKey": badPKCS1,
 	}), http.StatusBadRequest, keyError("publicKey", badPKCS1))
-	a.fails(a.raw("POST", "/api/signup", "", "application/json", []byte(`{"username":"eve","admin":true}`)),
+	a.fails(a.raw("POST", "/api/signup", "", "application/json",
+		[]byte(`{"username":"eve","admin":true}`)),
 		http.StatusBadRequest, `unknown field "admin"`)
 	a.fails(a.raw("POST", "/api/signup", "", "application/json", []byte(`{"username":`)),
 		http.StatusBadRequest, "malformed JSON: the body ends in the middle")

@@ -8,6 +8,8 @@ import (
 	"github.com/ownkey/ownkey/internal/service"
 )
 
+// The methods below implement service.Rows; each write is one statement.
+
 // Users and master keys.
 
 func (s *Store) CreateUser(ctx context.Context, u service.User) error {
@@ -78,7 +80,8 @@ func scanProject(row interface{ Scan(...any) error }, p *service.ProjectAccess) 
 		b64{&p.WrappedKey})
 }
 
-func (s *Store) ProjectFor(ctx context.Context, projectID, userID string) (service.ProjectAccess, error) {
+func (s *Store) ProjectFor(ctx context.Context, projectID, userID string) (
+	service.ProjectAccess, error) {
 	var p service.ProjectAccess
 	err := scanProject(s.db.QueryRowContext(ctx, projectAccess+` AND p.id = ?2`,
 		userID, projectID), &p)
@@ -224,7 +227,8 @@ func scanNodeProject(row interface{ Scan(...any) error }, g *service.NodeProject
 		unixTime{&g.Created})
 }
 
-func (s *Store) NodeProject(ctx context.Context, nodeID, projectID string) (service.NodeProject, error) {
+func (s *Store) NodeProject(ctx context.Context, nodeID, projectID string) (
+	service.NodeProject, error) {
 	var g service.NodeProject
 	err := scanNodeProject(s.db.QueryRowContext(ctx, nodeProjectColumns+
 		` WHERE g.node_id = ? AND g.project_id = ?`, nodeID, projectID), &g)

@@ -41,7 +41,8 @@ func TestReopenKeepsRows(t *testing.T) {
 		t.Fatalf("after reopening: %+v", got)
 	}
 	var versions int
-	if err := store.DB().QueryRow(`SELECT COUNT(*) FROM schema_migrations`).Scan(&versions); err != nil {
+	err = store.DB().QueryRow(`SELECT COUNT(*) FROM schema_migrations`).Scan(&versions)
+	if err != nil {
 		t.Fatal(err)
 	}
 	if versions != 1 {
