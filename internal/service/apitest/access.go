@@ -116,6 +116,20 @@ func testAccess(t *testing.T, target Target) {
 		})
 	}
 
+	// Each token speaks for its own account only.
+	var me struct{ Username string }
+	a.ok(a.call("GET", "/api/me", w.bob.token, nil), http.StatusOK, &me)
+	if me.Username != "bob" {
+		t.Fatalf("bob's token answers for %q", me.Username)
+	}
+	var masterKey struct{ PublicKey string }
+	a.ok(a.call("GET", "/api/me/master-key", w.bob.token, nil), http.StatusOK, &masterKey)
+	if masterKey.PublicKey != keys.PublicKeyPEM(&w.bob.key.PublicKey) {
+		t.Fatal("bob's token answers with another master key")
+	}
+	a.fails(a.call("GET", "/api/me/master-key", w.carol.token, nil), http.StatusNotFound,
+		"no master key is registered for this account yet")
+
 	// Lists show only one's own and what was shared.
 	var nodes struct{ Nodes []struct{ ID string } }
 	a.ok(a.call("GET", "/api/nodes", w.bob.token, nil), http.StatusOK, &nodes)

@@ -16,6 +16,9 @@ import (
 // Run runs the whole API suite against target. Each subtest starts from an
 // emptied service (target.Reset) and builds its own world.
 func Run(t *testing.T, target Target) {
+	if target.Reset == nil || target.MaxUpload <= 0 {
+		t.Fatal("apitest: a Target needs Reset and MaxUpload")
+	}
 	t.Run("signup", func(t *testing.T) { testSignup(t, target) })
 	t.Run("master key", func(t *testing.T) { testMasterKey(t, target) })
 	t.Run("projects and members", func(t *testing.T) { testProjects(t, target) })
