@@ -1,3 +1,8 @@
+// The pure-Go SQLite driver does not build for js/wasm, where the service
+// runs over D1 instead; these tests run on the machine.
+
+//go:build !js
+
 package sqlstore_test
 
 import (
