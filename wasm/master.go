@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rsa"
 	"crypto/sha256"
-	"crypto/x509"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
@@ -143,7 +142,7 @@ func masterKeyInfo(handle int) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	fingerprint := sha256.Sum256(x509.MarshalPKCS1PublicKey(&key.PublicKey))
+	fingerprint := sha256.Sum256(keys.PublicKeyDER(&key.PublicKey))
 	return map[string]any{
 		"handle":       handle,
 		"bits":         key.N.BitLen(),

@@ -2,10 +2,11 @@ package keys
 
 import (
 	"crypto/rsa"
-	"crypto/x509"
+	"encoding/asn1"
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"math/big"
 	"strings"
 )
 
@@ -13,6 +14,66 @@ import (
 // as Coretex uploads them, or as SubjectPublicKeyInfo ("PUBLIC KEY"); both
 // are accepted coming in. Private keys go out only as unencrypted PKCS#8,
 // for nodes, and only from the command line.
+//
+// The DER is written and read here with encoding/asn1 rather than
+// crypto/x509: x509 brings certificates, elliptic curves and the net
+// package with it, a third of the WebAssembly module, for three small
+// structures. The encodings are byte for byte those of crypto/x509, which
+// the tests check against the vectors.
+
+// oidRSAEncryption is rsaEncryption (PKCS#1, RFC 8017 appendix A.1), the
+// algorithm of RSA keys in SubjectPublicKeyInfo and PKCS#8.
+var oidRSAEncryption = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 1}
+
+// algorithmIdentifier is AlgorithmIdentifier (RFC 5280, section 4.1.1.2).
+type algorithmIdentifier struct {
+	Algorithm  asn1.ObjectIdentifier
+	Parameters asn1.RawValue `asn1:"optional"`
+}
+
+// rsaAlgorithm is rsaEncryption with the NULL parameters RFC 8017 requires.
+var rsaAlgorithm = algorithmIdentifier{Algorithm: oidRSAEncryption,
+	Parameters: asn1.NullRawValue}
+
+// subjectPublicKeyInfo is SubjectPublicKeyInfo (RFC 5280, section 4.1).
+type subjectPublicKeyInfo struct {
+	Algorithm algorithmIdentifier
+	PublicKey asn1.BitString
+}
+
+// pkcs1PublicKey is RSAPublicKey (RFC 8017, appendix A.1.1).
+type pkcs1PublicKey struct {
+	N *big.Int
+	E int
+}
+
+// pkcs1PrivateKey is a two-prime RSAPrivateKey (RFC 8017, appendix A.1.2).
+type pkcs1PrivateKey struct {
+	Version int
+	N       *big.Int
+	E       int
+	D       *big.Int
+	P, Q    *big.Int
+	Dp, Dq  *big.Int
+	Qinv    *big.Int
+}
+
+// pkcs8 is PrivateKeyInfo (RFC 5208, section 5) without attributes.
+type pkcs8 struct {
+	Version    int
+	Algorithm  algorithmIdentifier
+	PrivateKey []byte
+}
+
+// PublicKeyDER is the PKCS#1 DER of pub, the bytes a key's fingerprint is
+// taken over.
+func PublicKeyDER(pub *rsa.PublicKey) []byte {
+	der, err := asn1.Marshal(pkcs1PublicKey{N: pub.N, E: pub.E})
+	if err != nil {
+		panic("keys: internal error: cannot encode an RSA public key: " + err.Error())
+	}
+	return der
+}
 
 // ErrMalformedKey is wrapped by every error about a PEM that is not a usable
 // RSA key.
@@ -26,13 +87,16 @@ const (
 
 // PublicKeyPEM encodes pub as a PKCS#1 "RSA PUBLIC KEY" PEM block.
 func PublicKeyPEM(pub *rsa.PublicKey) string {
-	der := x509.MarshalPKCS1PublicKey(pub)
-	return string(pem.EncodeToMemory(&pem.Block{Type: "RSA PUBLIC KEY", Bytes: der}))
+	return string(pem.EncodeToMemory(&pem.Block{Type: "RSA PUBLIC KEY", Bytes: PublicKeyDER(pub)}))
 }
 
 // PublicKeySPKIPEM encodes pub as a SubjectPublicKeyInfo "PUBLIC KEY" block.
 func PublicKeySPKIPEM(pub *rsa.PublicKey) string {
-	der, err := x509.MarshalPKIXPublicKey(pub)
+	pkcs1 := PublicKeyDER(pub)
+	der, err := asn1.Marshal(subjectPublicKeyInfo{
+		Algorithm: rsaAlgorithm,
+		PublicKey: asn1.BitString{Bytes: pkcs1, BitLength: 8 * len(pkcs1)},
+	})
 	if err != nil {
 		panic("keys: internal error: cannot encode an RSA public key: " + err.Error())
 	}
@@ -43,7 +107,18 @@ func PublicKeySPKIPEM(pub *rsa.PublicKey) string {
 // The result is secret: it is meant for a node's own configuration and
 // must never be logged or sent anywhere.
 func PrivateKeyPEM(priv *rsa.PrivateKey) (string, error) {
-	der, err := x509.MarshalPKCS8PrivateKey(priv)
+	if len(priv.Primes) != 2 {
+		return "", errors.New("keys: cannot encode the private key: it does not have two primes")
+	}
+	priv.Precompute()
+	pkcs1, err := asn1.Marshal(pkcs1PrivateKey{
+		N: priv.N, E: priv.E, D: priv.D, P: priv.Primes[0], Q: priv.Primes[1],
+		Dp: priv.Precomputed.Dp, Dq: priv.Precomputed.Dq, Qinv: priv.Precomputed.Qinv,
+	})
+	if err != nil {
+		return "", fmt.Errorf("keys: cannot encode the private key: %w", err)
+	}
+	der, err := asn1.Marshal(pkcs8{Algorithm: rsaAlgorithm, PrivateKey: pkcs1})
 	if err != nil {
 		return "", fmt.Errorf("keys: cannot encode the private key: %w", err)
 	}
@@ -62,18 +137,25 @@ func ParsePublicKey(text string) (*rsa.PublicKey, error) {
 	var pub *rsa.PublicKey
 	switch block.Type {
 	case "RSA PUBLIC KEY":
-		pub, err = x509.ParsePKCS1PublicKey(block.Bytes)
+		pub, err = parsePKCS1PublicKey(block.Bytes)
 		if err != nil {
 			return nil, fmt.Errorf("%w: the RSA PUBLIC KEY block is not valid PKCS#1", ErrMalformedKey)
 		}
 	case "PUBLIC KEY":
-		parsed, perr := x509.ParsePKIXPublicKey(block.Bytes)
-		if perr != nil {
-			return nil, fmt.Errorf("%w: the PUBLIC KEY block is not valid SubjectPublicKeyInfo", ErrMalformedKey)
+		badSPKI := fmt.Errorf("%w: the PUBLIC KEY block is not valid SubjectPublicKeyInfo",
+			ErrMalformedKey)
+		var info subjectPublicKeyInfo
+		if rest, err := asn1.Unmarshal(block.Bytes, &info); err != nil || len(rest) != 0 {
+			return nil, badSPKI
 		}
-		var ok bool
-		if pub, ok = parsed.(*rsa.PublicKey); !ok {
+		if !info.Algorithm.Algorithm.Equal(oidRSAEncryption) {
 			return nil, fmt.Errorf("%w: the public key is not an RSA key", ErrMalformedKey)
+		}
+		if !isNull(info.Algorithm.Parameters) || info.PublicKey.BitLength%8 != 0 {
+			return nil, badSPKI
+		}
+		if pub, err = parsePKCS1PublicKey(info.PublicKey.Bytes); err != nil {
+			return nil, badSPKI
 		}
 	default:
 		return nil, fmt.Errorf("%w: expected an \"RSA PUBLIC KEY\" or \"PUBLIC KEY\" block, got %s",
@@ -128,13 +210,16 @@ func ParsePrivateKey(text string) (*rsa.PrivateKey, error) {
 		return nil, fmt.Errorf("%w: expected a \"PRIVATE KEY\" block (PKCS#8), got %s",
 			ErrMalformedKey, describeBlock(block.Type))
 	}
-	parsed, err := x509.ParsePKCS8PrivateKey(block.Bytes)
-	if err != nil {
+	var info pkcs8
+	if rest, err := asn1.Unmarshal(block.Bytes, &info); err != nil || len(rest) != 0 {
 		return nil, fmt.Errorf("%w: the PRIVATE KEY block is not valid PKCS#8", ErrMalformedKey)
 	}
-	priv, ok := parsed.(*rsa.PrivateKey)
-	if !ok {
+	if !info.Algorithm.Algorithm.Equal(oidRSAEncryption) {
 		return nil, fmt.Errorf("%w: the private key is not an RSA key", ErrMalformedKey)
+	}
+	priv, err := parsePKCS1PrivateKey(info.PrivateKey)
+	if err != nil || !isNull(info.Algorithm.Parameters) {
+		return nil, fmt.Errorf("%w: the PRIVATE KEY block is not valid PKCS#8", ErrMalformedKey)
 	}
 	if err := checkKeySize(&priv.PublicKey, "private"); err != nil {
 		return nil, err
@@ -154,4 +239,54 @@ func singlePEMBlock(text string) (*pem.Block, error) {
 		return nil, fmt.Errorf("%w: unexpected data after the PEM block", ErrMalformedKey)
 	}
 	return block, nil
+}
+
+// parsePKCS1PublicKey reads RSAPublicKey DER with nothing after it. The
+// size and exponent are checked by the caller.
+func parsePKCS1PublicKey(der []byte) (*rsa.PublicKey, error) {
+	var key pkcs1PublicKey
+	rest, err := asn1.Unmarshal(der, &key)
+	if err != nil {
+		return nil, err
+	}
+	if len(rest) != 0 || key.N.Sign() <= 0 || key.E <= 0 || key.E >= 1<<31 {
+		return nil, errors.New("keys: not an RSA public key")
+	}
+	return &rsa.PublicKey{N: key.N, E: key.E}, nil
+}
+
+// parsePKCS1PrivateKey reads a two-prime RSAPrivateKey and validates it as
+// crypto/x509 does: the key must be consistent, or it is refused.
+func parsePKCS1PrivateKey(der []byte) (*rsa.PrivateKey, error) {
+	var key pkcs1PrivateKey
+	rest, err := asn1.Unmarshal(der, &key)
+	if err != nil {
+		return nil, err
+	}
+	if len(rest) != 0 || key.Version != 0 {
+		return nil, errors.New("keys: not a two-prime RSA private key")
+	}
+	for _, x := range []*big.Int{key.N, key.D, key.P, key.Q, key.Dp, key.Dq, key.Qinv} {
+		if x.Sign() <= 0 {
+			return nil, errors.New("keys: the private key holds a zero or negative value")
+		}
+	}
+
+	priv := &rsa.PrivateKey{
+		PublicKey: rsa.PublicKey{N: key.N, E: key.E},
+		D:         key.D,
+		Primes:    []*big.Int{key.P, key.Q},
+	}
+	priv.Precomputed.Dp, priv.Precomputed.Dq = key.Dp, key.Dq
+	priv.Precomputed.Qinv = key.Qinv
+	priv.Precompute()
+	if err := priv.Validate(); err != nil {
+		return nil, err
+	}
+	return priv, nil
+}
+
+// isNull reports whether the algorithm parameters are ASN.1 NULL.
+func isNull(v asn1.RawValue) bool {
+	return v.Class == asn1.ClassUniversal && v.Tag == asn1.TagNull && len(v.Bytes) == 0
 }
