@@ -74,6 +74,7 @@ func newAPI() (*api, error) {
 		"fileStart":        now(fileStart),
 		"fileUpdate":       now(fileUpdate),
 		"fileFinal":        now(fileFinal),
+		"webCryptoKey":     now(importWebCryptoKey),
 		"forget":           now(forget),
 		"stats":            now(stats),
 		"close": now(func([]safejs.Value) (any, error) {

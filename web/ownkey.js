@@ -4,98 +4,24 @@
 // instance; the objects handed out here only name them, and nothing here can
 // read their bytes. See docs/JS-API.md.
 
-const CHUNK_SIZE = 1 << 20; // file chunks sent to the Worker; it accepts up to 4 MiB
+import { Pool, poolSize } from './pool.js';
+import { runFile, abortError } from './files.js';
+
+export { saveFile, saveMethod } from './save.js';
+
 const DEFAULT_BITS = 2048;
 
-// Client is one Worker and the requests waiting on it. Every key remembers
-// its Client, so that a later pool of Workers can route each call to the
-// instance that holds the key without any change to the API.
-class Client {
-  constructor(url) {
-    this.worker = new Worker(url);
-    this.nextId = 1;
-    this.pending = new Map();
-    this.broken = null;
-    this.worker.onmessage = (event) => this.receive(event.data);
-    this.worker.onerror = (event) => {
-      event.preventDefault();
-      this.fail('ownkey: the Worker failed to start or crashed; reload the page');
-    };
-  }
-
-  // call sends one request and resolves with the Worker's answer. Buffers
-  // in transfer are moved, not copied: the caller may not use them again.
-  call(op, args = [], { transfer = [], onProgress, id } = {}) {
-    if (this.broken) {
-      return Promise.reject(new Error(this.broken));
-    }
-    id = id || this.newId();
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject, onProgress });
-      this.worker.postMessage({ id, op, args }, transfer);
-    });
-  }
-
-  newId() {
-    return this.nextId++;
-  }
-
-  receive({ id, ok, value, error, progress }) {
-    const request = this.pending.get(id);
-    if (!request) {
-      return;
-    }
-    if (progress) {
-      if (request.onProgress) {
-        try {
-          request.onProgress(progress);
-        } catch {
-          // A failing progress callback must not break the request.
-        }
-      }
-      return;
-    }
-    this.pending.delete(id);
-    if (ok) {
-      request.resolve(value);
-    } else {
-      request.reject(toError(error));
-    }
-  }
-
-  fail(message) {
-    this.broken = message;
-    for (const request of this.pending.values()) {
-      request.reject(new Error(message));
-    }
-    this.pending.clear();
-  }
-}
-
-function toError({ name, message }) {
-  if (name === 'AbortError') {
-    return new DOMException(message, 'AbortError');
-  }
-  const err = new Error(message);
-  err.name = name || 'Error';
-  return err;
-}
-
-function abortError(what) {
-  return new DOMException(`ownkey: ${what} was cancelled`, 'AbortError');
-}
-
-let client = null;
+let pool = null;
 let loading = null;
 
-// load starts the Worker and its instance; every other function calls it.
-// workerUrl defaults to worker.js beside this module.
+// load starts the first Worker and its instance; every other function
+// calls it. workerUrl defaults to worker.js beside this module. More
+// Workers start as new project keys are spread over the pool.
 export function load({ workerUrl } = {}) {
   if (!loading) {
-    client = new Client(workerUrl || new URL('worker.js', import.meta.url));
-    loading = client.call('ready').catch((err) => {
-      client.worker.terminate(); // the next load starts afresh
-      loading = null;
+    pool = new Pool(workerUrl || new URL('worker.js', import.meta.url), poolSize());
+    loading = pool.first().then(() => true, (err) => {
+      loading = null; // the next load starts afresh
       throw err;
     });
   }
@@ -104,7 +30,7 @@ export function load({ workerUrl } = {}) {
 
 async function ready() {
   await load();
-  return client;
+  return pool.first();
 }
 
 // Handles are kept out of the objects, in this module, so that the
@@ -219,7 +145,8 @@ export async function verifyChallenge(publicKeyPem, challenge) {
 
 // newProjectKey makes a fresh random project key.
 export async function newProjectKey() {
-  const client = await ready();
+  await load();
+  const client = await pool.next();
   const handle = await client.call('newProjectKey');
   return new ProjectKey({ client, handle });
 }
@@ -238,65 +165,46 @@ export async function sealSecret(publicKeyPem, text) {
   return client.call('sealSecret', [publicKeyPem, text]);
 }
 
-// encryptFile encrypts a Blob or File under projectKey into a new Blob in
-// Coretex's file format. onProgress receives {done, total} in input bytes.
-export function encryptFile(projectKey, blob, options = {}) {
-  return transform('encrypt', projectKey, blob, options);
+// encryptFile encrypts a File, a Blob or a ReadableStream of Uint8Arrays
+// under projectKey into Coretex's file format. Options: onProgress
+// receives {done, total} in input bytes (total when known); aborting signal
+// cancels; output is 'blob' (default: a Promise of a Blob) or 'stream' (a
+// Promise of a ReadableStream<Uint8Array>, produced as it is read, which
+// errors rather than ends when the file fails or is cancelled); aes is
+// 'auto' (default: Web Crypto where the browser has it), 'webcrypto' or
+// 'go', the same bytes either way.
+export function encryptFile(projectKey, input, options = {}) {
+  return transform('encrypt', projectKey, input, options);
 }
 
-// decryptFile decrypts a Blob or File made by encryptFile or Coretex. A
-// failed or cancelled decryption rejects and hands out nothing.
-export function decryptFile(projectKey, blob, options = {}) {
-  return transform('decrypt', projectKey, blob, options);
+// decryptFile decrypts a file made by encryptFile or Coretex, with the
+// options of encryptFile. A failed or cancelled decryption rejects, or
+// errors its stream, and hands out nothing as complete.
+export function decryptFile(projectKey, input, options = {}) {
+  return transform('decrypt', projectKey, input, options);
 }
 
-async function transform(direction, projectKey, blob, { onProgress, signal } = {}) {
+async function transform(direction, projectKey, input, options) {
   const { client, handle } = handleOf(projectKey, ProjectKey);
-  if (!(blob instanceof Blob)) {
-    throw new TypeError('ownkey: expected a File or Blob');
-  }
-  const what = direction === 'encrypt' ? 'the encryption' : 'the decryption';
-  if (signal && signal.aborted) {
-    throw abortError(what);
-  }
-
-  const file = await client.call('fileStart', [handle, direction, blob.size]);
-  let parts = [];
-  try {
-    let done = 0;
-    for await (const chunk of blobChunks(blob, CHUNK_SIZE)) {
-      if (signal && signal.aborted) {
-        throw abortError(what);
-      }
-      done += chunk.byteLength;
-      parts.push(await client.call('fileUpdate', [file, chunk], { transfer: [chunk] }));
-      if (onProgress) {
-        onProgress({ done, total: blob.size });
-      }
-    }
-    if (signal && signal.aborted) {
-      throw abortError(what);
-    }
-    parts.push(await client.call('fileFinal', [file]));
-  } catch (err) {
-    parts = null; // no part of a failed file is handed out
-    client.call('forget', [file]).catch(() => {});
-    throw err;
-  }
-  return new Blob(parts, { type: 'application/octet-stream' });
-}
-
-// blobChunks reads blob as ArrayBuffers of at most size bytes. A later
-// ReadableStream input is another such source.
-async function* blobChunks(blob, size) {
-  for (let offset = 0; offset < blob.size; offset += size) {
-    yield await blob.slice(offset, offset + size).arrayBuffer();
-  }
+  return runFile(client, handle, direction, input, options || {});
 }
 
 // stats reports what the instance holds (keys, open files, derivations)
 // and the size of its memory, which never shrinks.
+// With several Workers, the counts and memory are their sums;
+// workerStats gives each one's own.
 export async function stats() {
-  const client = await ready();
-  return client.call('stats');
+  const total = {};
+  for (const w of await workerStats()) {
+    for (const [name, value] of Object.entries(w)) {
+      total[name] = (total[name] || 0) + value;
+    }
+  }
+  return total;
+}
+
+// workerStats is stats for each Worker started so far, in pool order.
+export async function workerStats() {
+  await load();
+  return Promise.all((await pool.started()).map((c) => c.call('stats')));
 }
