@@ -14,6 +14,9 @@ flags=(-trimpath -buildvcs=false -ldflags="-s -w -buildid=")
 
 GOOS=js GOARCH=wasm go build "${flags[@]}" -o "$dist/ownkey.wasm.tmp" ./wasm
 mv "$dist/ownkey.wasm.tmp" "$dist/ownkey.wasm"
+# The probe Workers' module: Miller-Rabin rounds only (web/prober.js).
+GOOS=js GOARCH=wasm go build "${flags[@]}" -o "$dist/prober.wasm.tmp" ./wasm/prober
+mv "$dist/prober.wasm.tmp" "$dist/prober.wasm"
 
 # wasm_exec.js must come from the toolchain that built the module.
 cp "$(go env GOROOT)/lib/wasm/wasm_exec.js" "$dist/"
@@ -21,7 +24,9 @@ cp index.html web/*.js "$dist/"
 
 go build "${flags[@]}" -o "$dist/ownkey" ./cmd/ownkey
 
-raw=$(wc -c <"$dist/ownkey.wasm")
-gzipped=$(gzip -9 -n -c "$dist/ownkey.wasm" | wc -c)
-sum=$(sha256sum "$dist/ownkey.wasm" | cut -d' ' -f1)
-echo "dist/ownkey.wasm: $raw bytes, $gzipped gzipped, sha256 $sum"
+for module in ownkey prober; do
+  raw=$(wc -c <"$dist/$module.wasm")
+  gzipped=$(gzip -9 -n -c "$dist/$module.wasm" | wc -c)
+  sum=$(sha256sum "$dist/$module.wasm" | cut -d' ' -f1)
+  echo "dist/$module.wasm: $raw bytes, $gzipped gzipped, sha256 $sum"
+done

@@ -84,7 +84,7 @@ func deriveStart(args []safejs.Value) (func() (any, error), error) {
 			clear(secret)
 		}()
 
-		key, err := keys.Derive(ctx, secret, bits, yieldingProgress(bits, onProgress))
+		key, err := deriveKey(ctx, secret, bits, yieldingProgress(bits, onProgress))
 		if errors.Is(err, context.Canceled) {
 			return nil, fmt.Errorf("wasm: the derivation was cancelled: %w", err)
 		}

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"math/big"
 	"math/bits"
+
+	"github.com/ownkey/ownkey/internal/keys/mrround"
 )
 
 var (
@@ -171,12 +173,11 @@ type candidate struct {
 }
 
 func newCandidate(c *big.Int) *candidate {
-	cMinusOne := new(big.Int).Sub(c, bigOne)
-	a := int(cMinusOne.TrailingZeroBits())
+	cMinusOne, m, a := mrround.Split(c)
 	return &candidate{
 		c:         c,
 		cMinusOne: cMinusOne,
-		m:         new(big.Int).Rsh(cMinusOne, uint(a)),
+		m:         m,
 		a:         a,
 		baseRange: new(big.Int).Sub(c, bigFour),
 		factors:   &factorScan{c: c},
@@ -206,20 +207,7 @@ func (c *candidate) failsModuloFactors(base *big.Int) bool {
 
 // fullRound computes the round with this base at full size.
 func (c *candidate) fullRound(base *big.Int) bool {
-	z := new(big.Int).Exp(base, c.m, c.c)
-	if z.Cmp(bigOne) == 0 || z.Cmp(c.cMinusOne) == 0 {
-		return true
-	}
-	for j := 1; j < c.a; j++ {
-		z.Mul(z, z).Mod(z, c.c)
-		if z.Cmp(c.cMinusOne) == 0 {
-			return true
-		}
-		if z.Cmp(bigOne) == 0 {
-			return false
-		}
-	}
-	return false
+	return mrround.PassesSplit(c.c, c.cMinusOne, c.m, c.a, base)
 }
 
 // roundFailsModulo reports whether the Miller-Rabin round with this base is
