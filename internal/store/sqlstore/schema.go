@@ -89,3 +89,18 @@ var tables = []string{
 	"node_secrets", "node_projects", "nodes", "secrets", "files", "members", "projects",
 	"master_keys", "users",
 }
+
+// Migrations returns the schema's statements, one list per version starting
+// at version 1, for stores that apply them outside the program: D1 is
+// migrated by wrangler before a Worker serves (worker/migrations).
+func Migrations() [][]string {
+	out := make([][]string, 0, len(migrations)-1)
+	for _, statements := range migrations[1:] {
+		out = append(out, append([]string(nil), statements...))
+	}
+	return out
+}
+
+// Tables lists every table in the order Reset empties them (children
+// first), for test harnesses that empty a database they reach another way.
+func Tables() []string { return append([]string(nil), tables...) }

@@ -37,6 +37,12 @@ func Open(ctx context.Context, db *sql.DB) (*Store, error) {
 	return s, nil
 }
 
+// New returns the store over db without touching its schema, for a
+// database migrated beforehand: a Worker starts once per request, and D1 is
+// brought up to date by wrangler (worker/migrations) rather than by two more
+// queries on every request.
+func New(db *sql.DB) *Store { return &Store{db: db} }
+
 // DB is the database under the store.
 func (s *Store) DB() *sql.DB { return s.db }
 
