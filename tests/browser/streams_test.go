@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/ownkey/ownkey/internal/aescbc"
 	"github.com/ownkey/ownkey/internal/testvectors"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -61,8 +60,8 @@ func TestAESCBCVectorsOnBothPaths(t *testing.T) {
 	require.NoError(t, err)
 
 	type result struct {
-		Name, Path                                  string
-		Padded, PaddedStream, Unpadded, Unpadded2   string
+		Name, Path                                   string
+		Padded, PaddedStream, Unpadded, Unpadded2    string
 		Encrypted, EncryptedIV, Streamed, StreamedIV string
 	}
 	results := eval[[]result](p, fmt.Sprintf(`(async (inputs) => {
@@ -208,5 +207,4 @@ func TestLargeFilesStreamToDiskWithCLI(t *testing.T) {
 	stats := eval[map[string]float64](p, `T.o.stats()`)
 	assert.Zero(t, stats["files"], "no file left open")
 	assert.Empty(t, p.console.kinds(), "the page wrote to its console")
-	_ = aescbc.BlockSize
 }
