@@ -3,6 +3,8 @@
 // It logs nothing; every outcome is written into the page.
 
 import * as ownkey from './ownkey.js';
+import * as app from './app.js';
+import { detect } from './service.js';
 
 const CHECK_STORAGE = 'ownkey.masterKeyCheck';
 
@@ -14,6 +16,7 @@ const state = {
   deriving: null, // AbortController of the running derivation
   fileWork: null, // AbortController of the running file job
   downloadUrl: null,
+  service: false, // served by `ownkey serve`: the check lives in the service
 };
 
 // humane turns an error into a sentence for the page: the package prefixes
@@ -71,6 +74,11 @@ function storedCheck() {
 }
 
 function showCheckNote() {
+  if (state.service) {
+    $('check-note').textContent = app.checkNote();
+    $('reset-check').hidden = true;
+    return;
+  }
   const stored = localStorage.getItem(CHECK_STORAGE) !== null;
   $('check-note').textContent = stored
     ? 'This browser remembers a check of your master key: a mistyped secret is caught ' +
@@ -78,6 +86,21 @@ function showCheckNote() {
     : 'First use in this browser: unlocking stores a check so that a mistyped secret ' +
       'is caught next time.';
   $('reset-check').hidden = !stored;
+}
+
+const wrongSecret = 'This is not the secret you used before (or not the same key size). ' +
+  'Nothing was opened; check it and try again.';
+
+// adopt makes key the page's master key, forgetting the last one.
+async function adopt(key) {
+  if (state.masterKey) {
+    await state.masterKey.forget();
+  }
+  state.masterKey = key;
+  $('secret').value = '';
+  $('public-key-pem').value = key.publicKeyPem;
+  $('fingerprint').textContent = key.fingerprint;
+  $('master-unlocked').hidden = false;
 }
 
 async function unlock() {
@@ -111,14 +134,30 @@ async function unlock() {
     });
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
 
+    if (state.service) {
+      // The service keeps the check: a wrong secret is told before any
+      // wrapped key is fetched.
+      const outcome = await app.checkMasterKey(key);
+      if (!outcome.same) {
+        await key.forget();
+        key = null;
+        say('master-message', 'error', wrongSecret);
+        return;
+      }
+      say('master-message', 'ok', `Unlocked in ${seconds} s: ` + outcome.text);
+      await adopt(key);
+      key = null;
+      await app.unlocked(state.masterKey);
+      return;
+    }
+
     const check = storedCheck();
     if (check) {
       const same = await ownkey.verifyChallenge(key.publicKeyPem, check);
       if (!same) {
         await key.forget();
         key = null;
-        say('master-message', 'error', 'This is not the secret you used before ' +
-          '(or not the same key size). Nothing was opened; check it and try again.');
+        say('master-message', 'error', wrongSecret);
         return;
       }
       say('master-message', 'ok', `Unlocked in ${seconds} s: this is the secret ` +
@@ -132,17 +171,10 @@ async function unlock() {
         'a check was stored so that a mistyped secret is caught next time.');
     }
 
-    if (state.masterKey) {
-      await state.masterKey.forget();
-    }
-    state.masterKey = key;
+    await adopt(key);
     key = null;
-    $('secret').value = '';
-    $('public-key-pem').value = state.masterKey.publicKeyPem;
-    $('fingerprint').textContent = state.masterKey.fingerprint;
-    $('master-unlocked').hidden = false;
   } catch (err) {
-    say('master-message', 'error', humane(err));
+    say('master-message', 'error', state.service ? app.words(err) : humane(err));
     if (key) {
       await key.forget().catch(() => {});
     }
@@ -155,6 +187,9 @@ async function unlock() {
 }
 
 async function lock() {
+  if (state.service) {
+    await app.locked();
+  }
   const keys = [state.masterKey, state.projectKey].filter(Boolean);
   state.masterKey = null;
   state.projectKey = null;
@@ -343,8 +378,31 @@ function wire() {
   $('file-cancel').addEventListener('click', () => state.fileWork && state.fileWork.abort());
 }
 
+// serviceMode switches the page to the service's flows: sign in, then the
+// master key checked against the service, projects, secrets and nodes.
+function serviceMode() {
+  state.service = true;
+  $('local-tools').hidden = true;
+  $('master').hidden = true;
+  app.start({
+    onSignedIn: () => {
+      $('master').hidden = false;
+      showCheckNote();
+    },
+    onSignedOut: async () => {
+      await lock();
+      say('master-message', '', '');
+      $('master').hidden = true;
+    },
+    humane,
+  });
+}
+
 async function start() {
   wire();
+  if (await detect()) {
+    serviceMode();
+  }
   showCheckNote();
   setEnabled();
   try {
