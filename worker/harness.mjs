@@ -11,7 +11,8 @@
 //
 //   POST /reset   body: JSON list of tables, children first: empties them
 //                 and the bucket
-//   GET  /keys    the bucket's object keys, as a JSON list
+//   GET  /objects the bucket's objects, as a JSON list of {key, size, etag}
+//                 (a multipart object's etag ends in -PARTS)
 //
 // It stops, ending workerd, when its stdin closes or on SIGTERM/SIGINT.
 import { readFileSync, readdirSync } from "node:fs";
@@ -90,15 +91,15 @@ async function migrate() {
 }
 await migrate();
 
-async function allKeys() {
-  const keys = [];
+async function allObjects() {
+  const objects = [];
   let cursor;
   do {
     const page = await bucket.list({ cursor });
-    keys.push(...page.objects.map((o) => o.key));
+    objects.push(...page.objects.map((o) => ({ key: o.key, size: o.size, etag: o.etag })));
     cursor = page.truncated ? page.cursor : undefined;
   } while (cursor !== undefined);
-  return keys;
+  return objects;
 }
 
 async function readBody(req) {
@@ -115,14 +116,14 @@ const control = createServer(async (req, res) => {
         throw new Error("the body must be a JSON list of table names");
       }
       await db.batch(tables.map((t) => db.prepare(`DELETE FROM ${t}`)));
-      const keys = await allKeys();
+      const keys = (await allObjects()).map((o) => o.key);
       if (keys.length > 0) await bucket.delete(keys);
       res.writeHead(204).end();
       return;
     }
-    if (req.method === "GET" && req.url === "/keys") {
+    if (req.method === "GET" && req.url === "/objects") {
       res.writeHead(200, { "Content-Type": "application/json" });
-      res.end(JSON.stringify(await allKeys()));
+      res.end(JSON.stringify(await allObjects()));
       return;
     }
     res.writeHead(404).end(`harness: no control endpoint ${req.method} ${req.url}\n`);

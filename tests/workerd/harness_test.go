@@ -21,8 +21,9 @@ import (
 )
 
 // testMaxUpload is the Worker's upload limit in these tests (the harness's
-// OWNKEY_MAX_UPLOAD): small, so the oversized-upload test is cheap.
-const testMaxUpload = 1 << 20
+// OWNKEY_MAX_UPLOAD): room for files of several R2 parts, and still cheap
+// for the oversized-upload test, which the Worker refuses before reading.
+const testMaxUpload = 32 << 20
 
 var repoRoot = func() string {
 	_, file, _, _ := runtime.Caller(0)
@@ -162,19 +163,31 @@ func reset(t *testing.T) {
 	}
 }
 
-// bucketKeys lists the objects in the Worker's R2 bucket.
-func bucketKeys(t *testing.T) []string {
+// object is an object in the Worker's R2 bucket. A multipart object's
+// ETag ends in -N, N its number of parts.
+type object struct {
+	Key  string
+	Size int64
+	ETag string
+}
+
+// bucketObjects lists the objects in the Worker's R2 bucket.
+func bucketObjects(t *testing.T) map[string]object {
 	t.Helper()
-	resp, err := http.Get(worker.controlURL + "/keys")
+	resp, err := http.Get(worker.controlURL + "/objects")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	var keys []string
-	if err := json.NewDecoder(resp.Body).Decode(&keys); err != nil {
+	var list []object
+	if err := json.NewDecoder(resp.Body).Decode(&list); err != nil {
 		t.Fatalf("listing the bucket: %v", err)
 	}
-	return keys
+	objects := make(map[string]object, len(list))
+	for _, o := range list {
+		objects[o.Key] = o
+	}
+	return objects
 }
 
 // lockedWriter lets the harness's output be read while it is written.

@@ -14,14 +14,6 @@ import (
 	"github.com/ownkey/ownkey/internal/service"
 )
 
-// DefaultPartSize is the size of every part of a multipart upload but the
-// last, and the largest file sent as one put. R2 wants parts of at least
-// 5 MiB (except the last), all of one size.
-const DefaultPartSize int64 = 8 << 20
-
-// minPartSize is R2's smallest part but the last.
-const minPartSize int64 = 5 << 20
-
 // chunkSize bounds what Go hands to the runtime in one write: the memory an
 // upload holds at a time, besides the runtime's own stream buffers.
 const chunkSize = 256 << 10
