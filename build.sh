@@ -30,3 +30,8 @@ for module in ownkey prober; do
   sum=$(sha256sum "$dist/$module.wasm" | cut -d' ' -f1)
   echo "dist/$module.wasm: $raw bytes, $gzipped gzipped, sha256 $sum"
 done
+
+# ./build.sh bench: measure everything against the targets (bench/main.go).
+if [[ "${1:-}" == bench ]]; then
+  go run ./bench
+fi
