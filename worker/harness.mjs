@@ -35,9 +35,9 @@ for (let i = 0; i < args.length; i++) {
   }
 }
 
-// The same bindings and variables as wrangler.jsonc, with the small upload
-// limit the API suite expects (tests/workerd passes it).
-const maxUpload = process.env.OWNKEY_MAX_UPLOAD ?? "1048576";
+// The same bindings and variables as wrangler.jsonc, with the upload limit
+// the tests choose; unset, the Worker uses its default.
+const maxUpload = process.env.OWNKEY_MAX_UPLOAD ?? "";
 
 const options = {
   host: loopback,
@@ -54,7 +54,7 @@ const options = {
   compatibilityDate: "2026-04-01",
   d1Databases: { DB: "ownkey-test" },
   r2Buckets: { FILES: "ownkey-files-test" },
-  bindings: { OWNKEY_MAX_UPLOAD: maxUpload },
+  bindings: maxUpload === "" ? {} : { OWNKEY_MAX_UPLOAD: maxUpload },
 };
 if (site !== undefined) {
   options.assets = {

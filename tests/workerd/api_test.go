@@ -12,6 +12,6 @@ import (
 // internal/service's TestAPI runs it against SQLite and files.
 func TestAPI(t *testing.T) {
 	needWorker(t)
-	apitest.Run(t, apitest.Target{BaseURL: worker.url, Reset: reset, MaxUpload: testMaxUpload,
+	apitest.Run(t, apitest.Target{BaseURL: worker.URL, Reset: reset, MaxUpload: testMaxUpload,
 		Client: &http.Client{Timeout: 2 * time.Minute}})
 }

@@ -40,14 +40,14 @@ func TestFilesAcrossParts(t *testing.T) {
 		{2*part + 4096, 3}, // three parts
 	}
 	client := &http.Client{Timeout: 5 * time.Minute}
-	apitest.Seed(t, worker.url, func(token, projectID string) {
+	apitest.Seed(t, worker.URL, func(token, projectID string) {
 		for _, upload := range uploads {
 			size := upload.size
 			contents := make([]byte, size)
 			rand.Read(contents)
 			name := fmt.Sprintf("big-%d.bin", size)
 
-			req, err := http.NewRequest("POST", worker.url+"/api/projects/"+projectID+
+			req, err := http.NewRequest("POST", worker.URL+"/api/projects/"+projectID+
 				"/files?name="+url.QueryEscape(name), bytes.NewReader(contents))
 			if err != nil {
 				t.Fatal(err)
@@ -62,7 +62,7 @@ func TestFilesAcrossParts(t *testing.T) {
 			resp.Body.Close()
 			if resp.StatusCode != http.StatusCreated {
 				t.Fatalf("uploading %d bytes: %d %s\n%s", size, resp.StatusCode, body,
-					harnessLog())
+					worker.Log())
 			}
 			var created struct {
 				ID   string
@@ -72,7 +72,7 @@ func TestFilesAcrossParts(t *testing.T) {
 				t.Fatalf("uploading %d bytes answered %s", size, body)
 			}
 
-			req, err = http.NewRequest("GET", worker.url+"/api/projects/"+projectID+
+			req, err = http.NewRequest("GET", worker.URL+"/api/projects/"+projectID+
 				"/files/"+created.ID, nil)
 			if err != nil {
 				t.Fatal(err)
@@ -120,9 +120,9 @@ func TestFilesAcrossParts(t *testing.T) {
 // object in the bucket.
 func TestCutUpload(t *testing.T) {
 	reset(t)
-	host := worker.url[len("http://"):]
+	host := worker.URL[len("http://"):]
 	for _, size := range []int64{64 << 10, r2blob.DefaultPartSize + 1<<20} {
-		apitest.Seed(t, worker.url, func(token, projectID string) {
+		apitest.Seed(t, worker.URL, func(token, projectID string) {
 			conn, err := net.DialTimeout("tcp", host, 10*time.Second)
 			if err != nil {
 				t.Fatal(err)
@@ -142,7 +142,7 @@ func TestCutUpload(t *testing.T) {
 			conn.Close()
 			time.Sleep(2 * time.Second)
 
-			req, err := http.NewRequest("GET", worker.url+"/api/projects/"+projectID+"/files",
+			req, err := http.NewRequest("GET", worker.URL+"/api/projects/"+projectID+"/files",
 				nil)
 			if err != nil {
 				t.Fatal(err)

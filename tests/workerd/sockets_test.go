@@ -18,7 +18,7 @@ import (
 // in name order), when the Worker has served the whole suite.
 func TestSocketsStayOnLoopback(t *testing.T) {
 	needWorker(t)
-	pids := descendants(worker.harness.Process.Pid)
+	pids := descendants(worker.Pid())
 	inodes := map[string]int{} // socket inode -> pid
 	for _, pid := range pids {
 		fds, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
