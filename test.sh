@@ -24,11 +24,15 @@ PATH="$PATH:$(go env GOROOT)/lib/wasm" GOOS=js GOARCH=wasm \
   go test -count=1 -timeout 20m ./internal/keys/ ./internal/aescbc/ ./wasm/...
 
 echo "== fuzz (${OWNKEY_FUZZTIME:=10s} each)"
-for target in $(go test -list 'Fuzz.*' ./internal/keys/ ./internal/aescbc/ | grep '^Fuzz' || true); do
-  for pkg in ./internal/keys/ ./internal/aescbc/; do
-    if go test -list "^${target}\$" "$pkg" | grep -qx "$target"; then
-      go test -run '^$' -fuzz "^${target}\$" -fuzztime "$OWNKEY_FUZZTIME" "$pkg"
-    fi
+fuzzed=0
+for pkg in ./internal/keys/ ./internal/aescbc/; do
+  for target in $(go test -list '^Fuzz' "$pkg" | grep '^Fuzz'); do
+    go test -run '^$' -fuzz "^${target}\$" -fuzztime "$OWNKEY_FUZZTIME" "$pkg"
+    fuzzed=$((fuzzed + 1))
   done
 done
+if [ "$fuzzed" -lt 4 ]; then
+  echo "test.sh: expected at least 4 fuzz targets, ran $fuzzed" >&2
+  exit 1
+fi
 echo "== all tests passed"
