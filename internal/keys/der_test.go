@@ -1,6 +1,7 @@
 package keys
 
 import (
+	"crypto/rsa"
 	"crypto/x509"
 	"encoding/pem"
 	"fmt"
@@ -56,4 +57,45 @@ func TestParsePrivateKeyInconsistent(t *testing.T) {
 	_, err = ParsePrivateKey(text)
 	assert.True(t, err != nil && err.Error() ==
 		"keys: malformed key: the PRIVATE KEY block is not valid PKCS#8", "got %v", err)
+}
+
+// The hand-written DER reader accepts exactly what crypto/x509 accepts, on
+// the vectors' keys with every single byte changed and every truncation.
+func TestDERReaderAgreesWithX509(t *testing.T) {
+	v := testvectors.Derivations(t)[0]
+	block, _ := pem.Decode([]byte(v.PublicPKCS1))
+	require.NotNil(t, block)
+	spkiBlock, _ := pem.Decode([]byte(v.PublicSPKI))
+	require.NotNil(t, spkiBlock)
+
+	variants := func(der []byte) [][]byte {
+		var out [][]byte
+		for i := range der {
+			out = append(out, der[:i])
+			for _, x := range []byte{0x00, 0x01, 0x7f, 0x80, 0x81, 0xff} {
+				changed := append([]byte(nil), der...)
+				changed[i] = x
+				out = append(out, changed)
+			}
+		}
+		return append(out, append(append([]byte(nil), der...), 0x00))
+	}
+
+	for i, der := range variants(block.Bytes) {
+		_, ours := parsePKCS1PublicKey(der)
+		_, theirs := x509.ParsePKCS1PublicKey(der)
+		require.Equal(t, theirs == nil, ours == nil, "PKCS#1 variant %d: x509 %v, here %v",
+			i, theirs, ours)
+	}
+	for i, der := range variants(spkiBlock.Bytes) {
+		_, ours := ParsePublicKey(pemText("PUBLIC KEY", der))
+		parsed, theirs := x509.ParsePKIXPublicKey(der)
+		if theirs == nil {
+			if pub, ok := parsed.(*rsa.PublicKey); !ok || checkKeySize(pub, "public") != nil {
+				continue // refused by the size check, not by the reader
+			}
+		}
+		require.Equal(t, theirs == nil, ours == nil, "SPKI variant %d: x509 %v, here %v",
+			i, theirs, ours)
+	}
 }

@@ -2,7 +2,6 @@ package keys
 
 import (
 	"crypto/rsa"
-	"encoding/asn1"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -15,64 +14,16 @@ import (
 // are accepted coming in. Private keys go out only as unencrypted PKCS#8,
 // for nodes, and only from the command line.
 //
-// The DER is written and read here with encoding/asn1 rather than
-// crypto/x509: x509 brings certificates, elliptic curves and the net
-// package with it, a third of the WebAssembly module, for three small
-// structures. The encodings are byte for byte those of crypto/x509, which
-// the tests check against the vectors.
-
-// oidRSAEncryption is rsaEncryption (PKCS#1, RFC 8017 appendix A.1), the
-// algorithm of RSA keys in SubjectPublicKeyInfo and PKCS#8.
-var oidRSAEncryption = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 1}
-
-// algorithmIdentifier is AlgorithmIdentifier (RFC 5280, section 4.1.1.2).
-type algorithmIdentifier struct {
-	Algorithm  asn1.ObjectIdentifier
-	Parameters asn1.RawValue `asn1:"optional"`
-}
-
-// rsaAlgorithm is rsaEncryption with the NULL parameters RFC 8017 requires.
-var rsaAlgorithm = algorithmIdentifier{Algorithm: oidRSAEncryption,
-	Parameters: asn1.NullRawValue}
-
-// subjectPublicKeyInfo is SubjectPublicKeyInfo (RFC 5280, section 4.1).
-type subjectPublicKeyInfo struct {
-	Algorithm algorithmIdentifier
-	PublicKey asn1.BitString
-}
-
-// pkcs1PublicKey is RSAPublicKey (RFC 8017, appendix A.1.1).
-type pkcs1PublicKey struct {
-	N *big.Int
-	E int
-}
-
-// pkcs1PrivateKey is a two-prime RSAPrivateKey (RFC 8017, appendix A.1.2).
-type pkcs1PrivateKey struct {
-	Version int
-	N       *big.Int
-	E       int
-	D       *big.Int
-	P, Q    *big.Int
-	Dp, Dq  *big.Int
-	Qinv    *big.Int
-}
-
-// pkcs8 is PrivateKeyInfo (RFC 5208, section 5) without attributes.
-type pkcs8 struct {
-	Version    int
-	Algorithm  algorithmIdentifier
-	PrivateKey []byte
-}
+// The DER is written and read by hand (der.go) rather than with crypto/x509:
+// x509 brings certificates, elliptic curves and the net package with it, a
+// third of the WebAssembly module, for three small structures. The
+// encodings are byte for byte those of crypto/x509, which the tests check
+// against the vectors.
 
 // PublicKeyDER is the PKCS#1 DER of pub, the bytes a key's fingerprint is
 // taken over.
 func PublicKeyDER(pub *rsa.PublicKey) []byte {
-	der, err := asn1.Marshal(pkcs1PublicKey{N: pub.N, E: pub.E})
-	if err != nil {
-		panic("keys: internal error: cannot encode an RSA public key: " + err.Error())
-	}
-	return der
+	return derElement(nil, tagSequence, derInteger(pub.N), derInteger(big.NewInt(int64(pub.E))))
 }
 
 // ErrMalformedKey is wrapped by every error about a PEM that is not a usable
@@ -93,13 +44,8 @@ func PublicKeyPEM(pub *rsa.PublicKey) string {
 // PublicKeySPKIPEM encodes pub as a SubjectPublicKeyInfo "PUBLIC KEY" block.
 func PublicKeySPKIPEM(pub *rsa.PublicKey) string {
 	pkcs1 := PublicKeyDER(pub)
-	der, err := asn1.Marshal(subjectPublicKeyInfo{
-		Algorithm: rsaAlgorithm,
-		PublicKey: asn1.BitString{Bytes: pkcs1, BitLength: 8 * len(pkcs1)},
-	})
-	if err != nil {
-		panic("keys: internal error: cannot encode an RSA public key: " + err.Error())
-	}
+	bits := derElement(nil, tagBitString, []byte{0}, pkcs1) // no unused bits
+	der := derElement(nil, tagSequence, rsaAlgorithm(), bits)
 	return string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}))
 }
 
@@ -111,17 +57,13 @@ func PrivateKeyPEM(priv *rsa.PrivateKey) (string, error) {
 		return "", errors.New("keys: cannot encode the private key: it does not have two primes")
 	}
 	priv.Precompute()
-	pkcs1, err := asn1.Marshal(pkcs1PrivateKey{
-		N: priv.N, E: priv.E, D: priv.D, P: priv.Primes[0], Q: priv.Primes[1],
-		Dp: priv.Precomputed.Dp, Dq: priv.Precomputed.Dq, Qinv: priv.Precomputed.Qinv,
-	})
-	if err != nil {
-		return "", fmt.Errorf("keys: cannot encode the private key: %w", err)
-	}
-	der, err := asn1.Marshal(pkcs8{Algorithm: rsaAlgorithm, PrivateKey: pkcs1})
-	if err != nil {
-		return "", fmt.Errorf("keys: cannot encode the private key: %w", err)
-	}
+	pkcs1 := derElement(nil, tagSequence, derInteger(big.NewInt(0)), // version: two primes
+		derInteger(priv.N), derInteger(big.NewInt(int64(priv.E))), derInteger(priv.D),
+		derInteger(priv.Primes[0]), derInteger(priv.Primes[1]),
+		derInteger(priv.Precomputed.Dp), derInteger(priv.Precomputed.Dq),
+		derInteger(priv.Precomputed.Qinv))
+	der := derElement(nil, tagSequence, derInteger(big.NewInt(0)), rsaAlgorithm(),
+		derElement(nil, tagOctetString, pkcs1))
 	return string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})), nil
 }
 
@@ -144,17 +86,19 @@ func ParsePublicKey(text string) (*rsa.PublicKey, error) {
 	case "PUBLIC KEY":
 		badSPKI := fmt.Errorf("%w: the PUBLIC KEY block is not valid SubjectPublicKeyInfo",
 			ErrMalformedKey)
-		var info subjectPublicKeyInfo
-		if rest, err := asn1.Unmarshal(block.Bytes, &info); err != nil || len(rest) != 0 {
+		spki := readWhole(block.Bytes, tagSequence)
+		isRSA, nullParams := readAlgorithm(spki)
+		bits := spki.next(tagBitString)
+		if spki.err != nil {
 			return nil, badSPKI
 		}
-		if !info.Algorithm.Algorithm.Equal(oidRSAEncryption) {
+		if !isRSA {
 			return nil, fmt.Errorf("%w: the public key is not an RSA key", ErrMalformedKey)
 		}
-		if !isNull(info.Algorithm.Parameters) || info.PublicKey.BitLength%8 != 0 {
+		if !nullParams || len(bits) == 0 || bits[0] != 0 {
 			return nil, badSPKI
 		}
-		if pub, err = parsePKCS1PublicKey(info.PublicKey.Bytes); err != nil {
+		if pub, err = parsePKCS1PublicKey(bits[1:]); err != nil {
 			return nil, badSPKI
 		}
 	default:
@@ -210,16 +154,20 @@ func ParsePrivateKey(text string) (*rsa.PrivateKey, error) {
 		return nil, fmt.Errorf("%w: expected a \"PRIVATE KEY\" block (PKCS#8), got %s",
 			ErrMalformedKey, describeBlock(block.Type))
 	}
-	var info pkcs8
-	if rest, err := asn1.Unmarshal(block.Bytes, &info); err != nil || len(rest) != 0 {
-		return nil, fmt.Errorf("%w: the PRIVATE KEY block is not valid PKCS#8", ErrMalformedKey)
+	badPKCS8 := fmt.Errorf("%w: the PRIVATE KEY block is not valid PKCS#8", ErrMalformedKey)
+	info := readWhole(block.Bytes, tagSequence)
+	version := info.smallInteger()
+	isRSA, nullParams := readAlgorithm(info)
+	pkcs1 := info.next(tagOctetString)
+	if info.err != nil || version != 0 {
+		return nil, badPKCS8
 	}
-	if !info.Algorithm.Algorithm.Equal(oidRSAEncryption) {
+	if !isRSA {
 		return nil, fmt.Errorf("%w: the private key is not an RSA key", ErrMalformedKey)
 	}
-	priv, err := parsePKCS1PrivateKey(info.PrivateKey)
-	if err != nil || !isNull(info.Algorithm.Parameters) {
-		return nil, fmt.Errorf("%w: the PRIVATE KEY block is not valid PKCS#8", ErrMalformedKey)
+	priv, err := parsePKCS1PrivateKey(pkcs1)
+	if err != nil || !nullParams {
+		return nil, badPKCS8
 	}
 	if err := checkKeySize(&priv.PublicKey, "private"); err != nil {
 		return nil, err
@@ -244,49 +192,47 @@ func singlePEMBlock(text string) (*pem.Block, error) {
 // parsePKCS1PublicKey reads RSAPublicKey DER with nothing after it. The
 // size and exponent are checked by the caller.
 func parsePKCS1PublicKey(der []byte) (*rsa.PublicKey, error) {
-	var key pkcs1PublicKey
-	rest, err := asn1.Unmarshal(der, &key)
-	if err != nil {
-		return nil, err
+	r := readWhole(der, tagSequence)
+	n := r.integer()
+	e := r.smallInteger()
+	if r.err != nil {
+		return nil, r.err
 	}
-	if len(rest) != 0 || key.N.Sign() <= 0 || key.E <= 0 || key.E >= 1<<31 {
+	if n.Sign() <= 0 || e <= 0 {
 		return nil, errors.New("keys: not an RSA public key")
 	}
-	return &rsa.PublicKey{N: key.N, E: key.E}, nil
+	return &rsa.PublicKey{N: n, E: e}, nil
 }
 
 // parsePKCS1PrivateKey reads a two-prime RSAPrivateKey and validates it as
 // crypto/x509 does: the key must be consistent, or it is refused.
 func parsePKCS1PrivateKey(der []byte) (*rsa.PrivateKey, error) {
-	var key pkcs1PrivateKey
-	rest, err := asn1.Unmarshal(der, &key)
-	if err != nil {
-		return nil, err
+	r := readWhole(der, tagSequence)
+	version := r.smallInteger()
+	n, e, d := r.integer(), r.smallInteger(), r.integer()
+	p, q := r.integer(), r.integer()
+	dp, dq, qinv := r.integer(), r.integer(), r.integer()
+	if r.err != nil {
+		return nil, r.err
 	}
-	if len(rest) != 0 || key.Version != 0 {
+	if version != 0 {
 		return nil, errors.New("keys: not a two-prime RSA private key")
 	}
-	for _, x := range []*big.Int{key.N, key.D, key.P, key.Q, key.Dp, key.Dq, key.Qinv} {
+	for _, x := range []*big.Int{n, d, p, q, dp, dq, qinv} {
 		if x.Sign() <= 0 {
-			return nil, errors.New("keys: the private key holds a zero or negative value")
+			return nil, errors.New("keys: the private key holds a zero value")
 		}
 	}
 
 	priv := &rsa.PrivateKey{
-		PublicKey: rsa.PublicKey{N: key.N, E: key.E},
-		D:         key.D,
-		Primes:    []*big.Int{key.P, key.Q},
+		PublicKey: rsa.PublicKey{N: n, E: e},
+		D:         d,
+		Primes:    []*big.Int{p, q},
 	}
-	priv.Precomputed.Dp, priv.Precomputed.Dq = key.Dp, key.Dq
-	priv.Precomputed.Qinv = key.Qinv
+	priv.Precomputed.Dp, priv.Precomputed.Dq, priv.Precomputed.Qinv = dp, dq, qinv
 	priv.Precompute()
 	if err := priv.Validate(); err != nil {
 		return nil, err
 	}
 	return priv, nil
-}
-
-// isNull reports whether the algorithm parameters are ASN.1 NULL.
-func isNull(v asn1.RawValue) bool {
-	return v.Class == asn1.ClassUniversal && v.Tag == asn1.TagNull && len(v.Bytes) == 0
 }
