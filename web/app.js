@@ -38,10 +38,11 @@ function say(id, kind, text) {
 // person can act on.
 export function words(err) {
   if (err instanceof ServiceError) {
-    let text = err.message;
+    // The service quotes the key parser's reason with its package prefix.
+    let text = err.message.replace(/\b(?:keys|aescbc|service): /g, '');
     text = text.charAt(0).toUpperCase() + text.slice(1);
     text = /[.!?]$/.test(text) ? text : text + '.';
-    if (err.status === 401) {
+    if (err.status === 401 && state.client) {
       return `${text} Sign out and sign in again with your token.`;
     }
     return text;
@@ -189,7 +190,7 @@ async function signOut() {
   $('signed-in').hidden = true;
   $('signed-out').hidden = false;
   await state.hooks.onSignedOut();
-  say('account-message', 'info', 'Signed out: this browser no longer holds your token.');
+  say('account-message', 'ok', 'Signed out: this browser no longer holds your token.');
 }
 
 // checkNote says what the next unlock does with the service.
@@ -280,9 +281,9 @@ async function createProject() {
     state.project = { ...project, members: [], projectKey };
     projectKey = null;
     $('project-name').value = '';
-    say('projects-message', 'ok', `Created the encrypted project ${name}.`);
     await loadProjects();
     await showProject();
+    say('projects-message', 'ok', `Created the encrypted project ${name}.`);
   } catch (err) {
     say('projects-message', 'error', `Could not create the project: ${words(err)}`);
   } finally {
@@ -299,8 +300,8 @@ async function openProject(id) {
     const projectKey = await state.masterKey.unwrapProjectKey(project.wrappedKey);
     await closeProject();
     state.project = { ...project, members: project.members || [], projectKey };
-    say('projects-message', 'ok', `Opened ${project.name}: its key is unwrapped in this page.`);
     await showProject();
+    say('projects-message', 'ok', `Opened ${project.name}: its key is unwrapped in this page.`);
   } catch (err) {
     say('projects-message', 'error', `Could not open the project: ${words(err)}`);
   }
@@ -425,8 +426,8 @@ async function uploadFile() {
         onProgress: (done, total) => progress('upload', done, total, 'Uploaded'),
       });
     $('upload-input').value = '';
-    say('files-message', 'ok', `Uploaded ${file.name}: the service holds only its ciphertext.`);
     await loadFiles();
+    say('files-message', 'ok', `Uploaded ${file.name}: the service holds only its ciphertext.`);
   } catch (err) {
     say('files-message', 'error', err && err.name === 'AbortError'
       ? `Cancelled: ${file.name} was not stored.`
@@ -546,8 +547,8 @@ async function createSecret() {
     $('secret-fields').value = '';
     $('secret-name').value = '';
     $('secret-type').value = '';
-    say('secrets-message', 'ok', `Stored the secret ${name}: only your master key opens it.`);
     await loadSecrets();
+    say('secrets-message', 'ok', `Stored the secret ${name}: only your master key opens it.`);
   } catch (err) {
     say('secrets-message', 'error', `Could not store the secret: ${words(err)}`);
   }
@@ -654,8 +655,8 @@ async function registerNode() {
     $('node-token-once').hidden = false;
     $('node-name').value = '';
     $('node-public-key').value = '';
-    say('nodes-message', 'ok', `Registered ${node.name}. Copy its token now.`);
     await loadNodes();
+    say('nodes-message', 'ok', `Registered ${node.name}. Copy its token now.`);
   } catch (err) {
     say('nodes-message', 'error', `Could not register the node: ${words(err)}`);
   }
@@ -731,6 +732,7 @@ export async function start(hooks) {
   $('token-done').addEventListener('click', () => {
     $('token-once').hidden = true;
     $('token-value').textContent = '';
+    say('account-message', '', '');
   });
   $('create-project').addEventListener('click', createProject);
   $('upload-button').addEventListener('click', uploadFile);

@@ -43,6 +43,9 @@ export function kindsOfJSON(body) {
     }
   };
   visit(body);
+  if (kinds.size === 0 && body !== null && typeof body === 'object') {
+    kinds.add('metadata'); // an empty list is still an answer about your account
+  }
   return [...kinds];
 }
 

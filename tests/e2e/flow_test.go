@@ -105,6 +105,10 @@ func runFlow(t *testing.T, start Service) {
 
 	// Bob signs up and registers his master key in his own browser context.
 	b.open(proxied + "/index.html")
+	b.setValue("#signup-username", alice.username)
+	class, text := b.act("#signup", "account-message")
+	assert.Contains(t, class, "error")
+	assert.Equal(t, `The username "alice" is taken.`, text)
 	b.setValue("#signup-username", bob.username)
 	b.ok("#signup", "account-message")
 	b.click("#token-done")
@@ -129,6 +133,26 @@ func runFlow(t *testing.T, start Service) {
 	shown := evalIn[string](a, `document.querySelector('dd[data-field="password"]').textContent`)
 	require.True(t, shown == password, "the preview shows %s, want %s",
 		fingerprint([]byte(shown)), fingerprint([]byte(password)))
+
+	// Errors are told in words, from the service and from ownkey.
+	a.setValue("#member-username", "carol")
+	class, text = a.act("#add-member", "members-message")
+	assert.Contains(t, class, "error")
+	assert.Equal(t, `Could not add carol: No user is named "carol".`, text)
+	a.setValue("#secret-name", "toolong")
+	a.setValue("#secret-type", "token")
+	a.setValue("#secret-fields", "value="+strings.Repeat("x", 246))
+	class, text = a.act("#create-secret", "secrets-message")
+	assert.Contains(t, class, "error")
+	assert.True(t, strings.HasPrefix(text, "Could not store the secret: ") &&
+		strings.Contains(text, "245"), "message: %q", text)
+	a.setValue("#node-name", "broken")
+	a.setValue("#node-public-key", "not a key")
+	class, text = a.act("#register-node", "nodes-message")
+	assert.Contains(t, class, "error")
+	assert.Equal(t, `Could not register the node: Field "publicKey": malformed key: `+
+		`no PEM block found (expected -----BEGIN ...-----).`, text)
+	a.screenshot("3-errors")
 
 	// Bob becomes a member.
 	a.setValue("#member-username", bob.username)
@@ -220,6 +244,24 @@ func runFlow(t *testing.T, start Service) {
 		"bob's download in the page")
 	b.screenshot("6-member")
 	a.screenshot("7-audit")
+
+	// Alice signs out, which forgets her token and her keys, and signs in
+	// again with the token she saved; a wrong token is refused in words.
+	a.ok("#signout", "account-message")
+	assert.Empty(t, evalIn[string](a, `sessionStorage.getItem('ownkey.session') || ''`))
+	assert.True(t, a.hidden("#master") && a.hidden("#app"))
+	stats = evalIn[map[string]float64](a, `import('./ownkey.js').then(o => o.stats())`)
+	assert.Equal(t, 0.0, stats["masterKeys"]+stats["projectKeys"], "keys kept after sign-out")
+	a.setValue("#signin-username", alice.username)
+	a.setValue("#signin-token", "oku_"+strings.Repeat("A", 43))
+	class, text = a.act("#signin", "account-message")
+	assert.Contains(t, class, "error")
+	assert.Equal(t, "The API token is not valid; sign up again or use the token you were "+
+		"given.", text)
+	a.setValue("#signin-token", token)
+	assert.Equal(t, "Signed in as alice. Unlock your master key to open your projects.",
+		a.ok("#signin", "account-message"))
+	assert.False(t, a.hidden("#master"))
 
 	// The audit.
 	s := newScanner()
