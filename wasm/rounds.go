@@ -19,38 +19,45 @@ const probesName = "ownkeyProbes"
 // probeTimeout is how long a batch waits for the probe Workers before this
 // instance computes the rounds itself: a lost Worker slows a derivation
 // down, it never stops it.
-const probeTimeout = 5 * time.Second
+var probeTimeout = 5 * time.Second
 
 // probes is the derivation's side of the probe Workers: pool is the object
 // prober.js installed.
 type probes struct {
 	pool safejs.Value
 	size int // probe Workers in the pool, started or not
+
+	// lost is set when the pool failed or did not answer in time: the rest
+	// of the derivation computes every round here rather than wait again.
+	lost bool
 }
 
 // findProbes returns the probe pool, or ok false when there is none.
-func findProbes() (p probes, ok bool) {
+func findProbes() (p *probes, ok bool) {
 	pool, err := safejs.Global().Get(probesName)
 	if err != nil || pool.Type() != safejs.TypeObject {
-		return probes{}, false
+		return nil, false
 	}
 	size, err := pool.Get("size")
 	if err != nil {
-		return probes{}, false
+		return nil, false
 	}
 	n, err := size.Int()
 	if err != nil || n < 1 {
-		return probes{}, false
+		return nil, false
 	}
-	return probes{pool: pool, size: n}, true
+	return &probes{pool: pool, size: n}, true
 }
 
 // batch is how many candidates a derivation hands over at a time: one per
 // probe Worker and one for this instance.
-func (p probes) batch() int { return p.size + 1 }
+func (p *probes) batch() int { return p.size + 1 }
 
 // available is the number of probe Workers ready to take a round now.
-func (p probes) available() int {
+func (p *probes) available() int {
+	if p.lost {
+		return 0
+	}
 	v, err := p.pool.Call("available")
 	if err != nil {
 		return 0
@@ -68,7 +75,7 @@ func (p probes) available() int {
 // up to the first passing round matter to keys.DeriveSpeculative, so the
 // rounds after one that passes are reported as failing without waiting for
 // them: exactness does not depend on them.
-func (p probes) rounds(ctx context.Context, jobs []keys.RoundJob) ([]bool, error) {
+func (p *probes) rounds(ctx context.Context, jobs []keys.RoundJob) ([]bool, error) {
 	passes := make([]bool, len(jobs))
 	remote := min(len(jobs)-1, p.available())
 	var answer <-chan probeAnswer
@@ -94,9 +101,11 @@ func (p probes) rounds(ctx context.Context, jobs []keys.RoundJob) ([]bool, error
 				}
 			} else {
 				remote = 0 // computed here below instead
+				p.lost = true
 			}
 		case <-timeout.C:
 			remote = 0
+			p.lost = true
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		}
@@ -124,7 +133,7 @@ type probeAnswer struct {
 // digit per job, or settle(false, message), exactly once; settle releases
 // itself then, so that a batch the derivation stopped waiting for leaks
 // nothing once it is answered.
-func (p probes) send(jobs []keys.RoundJob) <-chan probeAnswer {
+func (p *probes) send(jobs []keys.RoundJob) <-chan probeAnswer {
 	answer := make(chan probeAnswer, 1)
 	fail := func(err error) <-chan probeAnswer {
 		answer <- probeAnswer{err: err}
