@@ -474,7 +474,8 @@ async function downloadFile(f) {
 // needs a fresh click.
 async function save(stream, name) {
   if (typeof ownkey.saveFile === 'function') {
-    const method = ownkey.saveMethod() === 'blob' ? 'blob' : 'download';
+    const usual = typeof ownkey.saveMethod === 'function' ? ownkey.saveMethod() : 'blob';
+    const method = usual === 'blob' ? 'blob' : 'download';
     const result = await ownkey.saveFile(stream, name, { method });
     return result.bytes;
   }
@@ -541,7 +542,11 @@ async function createSecret() {
     const fields = parseFields($('secret-fields').value);
     const sealed = {};
     for (const [field, text] of Object.entries(fields)) {
-      sealed[field] = await ownkey.sealSecret(state.masterKey.publicKeyPem, text);
+      try {
+        sealed[field] = await ownkey.sealSecret(state.masterKey.publicKeyPem, text);
+      } catch (err) {
+        throw new Error(`the field "${field}" cannot be sealed: ${state.hooks.humane(err)}`);
+      }
     }
     await state.client.call('POST', '/secrets', { name, type, fields: sealed });
     $('secret-fields').value = '';

@@ -144,8 +144,8 @@ func runFlow(t *testing.T, start Service) {
 	a.setValue("#secret-fields", "value="+strings.Repeat("x", 246))
 	class, text = a.act("#create-secret", "secrets-message")
 	assert.Contains(t, class, "error")
-	assert.True(t, strings.HasPrefix(text, "Could not store the secret: ") &&
-		strings.Contains(text, "245"), "message: %q", text)
+	assert.True(t, strings.HasPrefix(text, `Could not store the secret: The field "value" `+
+		"cannot be sealed: ") && strings.Contains(text, "245"), "message: %q", text)
 	a.setValue("#node-name", "broken")
 	a.setValue("#node-public-key", "not a key")
 	class, text = a.act("#register-node", "nodes-message")
