@@ -244,6 +244,12 @@ export async function locked() {
   }
   await closeProject();
   closePreview();
+  // Nothing typed or shown once outlives the lock.
+  for (const id of ['secret-fields', 'node-public-key']) {
+    $(id).value = '';
+  }
+  $('node-token-value').textContent = '';
+  $('node-token-once').hidden = true;
   $('app').hidden = true;
 }
 
