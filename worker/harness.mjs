@@ -4,7 +4,10 @@
 // loopback: both servers bind to 127.0.0.1, Miniflare's Request.cf fetch
 // and telemetry are off, and the Worker has no outbound route.
 //
-//   node harness.mjs [--site DIR]
+//   node harness.mjs [--build DIR] [--site DIR]
+//
+// --build is where worker/build.sh --out put the Worker (default build/),
+// --site a directory of the page to serve as static assets.
 //
 // It prints one line, `ready WORKER_URL CONTROL_URL`, once both accept
 // requests. The control server, for tests only:
@@ -26,11 +29,16 @@ const loopback = "127.0.0.1";
 
 const args = process.argv.slice(2);
 let site;
+let build = join(here, "build");
 for (let i = 0; i < args.length; i++) {
   if (args[i] === "--site" && i + 1 < args.length) {
     site = args[++i];
+  } else if (args[i] === "--build" && i + 1 < args.length) {
+    build = args[++i];
   } else {
-    console.error(`harness: unknown argument ${args[i]}; usage: node harness.mjs [--site DIR]`);
+    console.error(
+      `harness: unknown argument ${args[i]}; usage: node harness.mjs [--build DIR] [--site DIR]`,
+    );
     process.exit(2);
   }
 }
@@ -46,7 +54,8 @@ const options = {
   telemetry: { enabled: false },
   log: new Log(LogLevel.WARN),
   modules: true,
-  scriptPath: join(here, "build", "worker.mjs"),
+  scriptPath: join(build, "worker.mjs"),
+  modulesRoot: build,
   modulesRules: [
     { type: "ESModule", include: ["**/*.mjs", "**/*.js"] },
     { type: "CompiledWasm", include: ["**/*.wasm"] },

@@ -36,7 +36,7 @@ type Options struct {
 	// unset, so the Worker uses its default (the Free plan's body limit).
 	MaxUpload int64
 
-	// Site, if set, also builds the page (./build.sh) and serves it as the
+	// Site, if set, serves the page that ./build.sh left in dist/ as the
 	// Worker's static assets, with /api/* going to the Worker, as
 	// wrangler.jsonc deploys it.
 	Site bool
@@ -54,28 +54,70 @@ type Worker struct {
 	done       chan struct{}
 }
 
-var buildOnce = map[bool]*onceResult{false: {}, true: {}}
-
-type onceResult struct {
-	once sync.Once
-	err  error
+// The Worker is built once per test process, into a directory of its own:
+// test packages run in parallel, and must not rebuild one another's Worker
+// under a running workerd. It is removed when the last Worker stops.
+var built struct {
+	sync.Mutex
+	dir     string // "" until built
+	site    bool   // dir/site holds the page
+	running int
 }
 
-// build runs worker/build.sh once per process (and per site flag).
-func build(site bool) error {
-	result := buildOnce[site]
-	result.once.Do(func() {
-		args := []string{}
-		if site {
-			args = append(args, "--site")
+// build builds the Worker (and copies the page, if site) unless this
+// process has, and returns the directory. built is locked.
+func build(site bool) (string, error) {
+	if built.dir == "" {
+		dir, err := os.MkdirTemp("", "ownkey-worker-")
+		if err != nil {
+			return "", err
 		}
-		cmd := exec.Command(filepath.Join(RepoRoot, "worker", "build.sh"), args...)
+		cmd := exec.Command(filepath.Join(RepoRoot, "worker", "build.sh"), "--out", dir)
 		cmd.Dir = RepoRoot
 		if out, err := cmd.CombinedOutput(); err != nil {
-			result.err = fmt.Errorf("harness: worker/build.sh: %v\n%s", err, out)
+			os.RemoveAll(dir)
+			return "", fmt.Errorf("harness: worker/build.sh: %v\n%s", err, out)
 		}
-	})
-	return result.err
+		built.dir = dir
+	}
+	if site && !built.site {
+		if err := copySite(filepath.Join(built.dir, "site")); err != nil {
+			return "", err
+		}
+		built.site = true
+	}
+	return built.dir, nil
+}
+
+// copySite copies the page that ./build.sh left in dist/: it is not built
+// here, since other tests read dist/ at the same time.
+func copySite(site string) error {
+	dist := filepath.Join(RepoRoot, "dist")
+	if _, err := os.Stat(filepath.Join(dist, "index.html")); err != nil {
+		return errors.New("harness: dist/index.html is missing: run ./build.sh first")
+	}
+	if err := os.MkdirAll(site, 0o755); err != nil {
+		return err
+	}
+	entries, err := os.ReadDir(dist)
+	if err != nil {
+		return err
+	}
+	for _, entry := range entries {
+		name := entry.Name()
+		ext := filepath.Ext(name)
+		if !entry.Type().IsRegular() || ext != ".html" && ext != ".js" && ext != ".wasm" {
+			continue // the CLI binary is no asset
+		}
+		data, err := os.ReadFile(filepath.Join(dist, name))
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(site, name), data, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Start builds the Worker and starts it, returning once it accepts
@@ -87,13 +129,30 @@ func Start(opts Options) (*Worker, error) {
 		return nil, errors.New("harness: wrangler's packages are not installed: " +
 			"run (cd worker && npm ci)")
 	}
-	if err := build(opts.Site); err != nil {
+	built.Lock()
+	defer built.Unlock()
+	w, err := start(opts)
+	if err != nil {
+		if built.running == 0 && built.dir != "" {
+			os.RemoveAll(built.dir)
+			built.dir, built.site = "", false
+		}
+		return nil, err
+	}
+	built.running++
+	return w, nil
+}
+
+// start is Start with built locked.
+func start(opts Options) (*Worker, error) {
+	dir, err := build(opts.Site)
+	if err != nil {
 		return nil, err
 	}
 
-	args := []string{"harness.mjs"}
+	args := []string{"harness.mjs", "--build", dir}
 	if opts.Site {
-		args = append(args, "--site", filepath.Join(RepoRoot, "worker", "build", "site"))
+		args = append(args, "--site", filepath.Join(dir, "site"))
 	}
 	cmd := exec.Command("node", args...)
 	cmd.Dir = filepath.Join(RepoRoot, "worker")
@@ -135,7 +194,7 @@ func Start(opts Options) (*Worker, error) {
 	case line := <-ready:
 		fields := strings.Fields(line)
 		if len(fields) != 3 {
-			w.Stop()
+			w.end()
 			return nil, fmt.Errorf("harness: the harness said %q", line)
 		}
 		w.URL, w.controlURL = fields[1], fields[2]
@@ -143,14 +202,26 @@ func Start(opts Options) (*Worker, error) {
 	case <-w.done:
 		return nil, fmt.Errorf("harness: node ended before the Worker was ready:\n%s", w.Log())
 	case <-time.After(60 * time.Second):
-		w.Stop()
+		w.end()
 		return nil, fmt.Errorf("harness: the Worker was not ready after 60s:\n%s", w.Log())
 	}
 }
 
 // Stop closes the harness's stdin, which makes it dispose of workerd, and
-// ends its process group if it has not gone within 10s.
+// ends its process group if it has not gone within 10s. The last Worker to
+// stop removes the build.
 func (w *Worker) Stop() {
+	w.end()
+	built.Lock()
+	defer built.Unlock()
+	built.running--
+	if built.running == 0 {
+		os.RemoveAll(built.dir)
+		built.dir, built.site = "", false
+	}
+}
+
+func (w *Worker) end() {
 	w.stdin.Close()
 	select {
 	case <-w.done:
