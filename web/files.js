@@ -221,7 +221,8 @@ function sourceOf(input) {
 
 // streamChunks cuts a stream of byte chunks of any size into fresh
 // buffers of n bytes (the last may be shorter), each of which can then be
-// moved to the Worker.
+// moved to the Worker. A chunk that is already such a buffer is moved
+// without a copy, which detaches it: a stream's reader owns what it reads.
 async function* streamChunks(reader, n, source) {
   let buffer = new Uint8Array(n);
   let filled = 0;
@@ -231,6 +232,14 @@ async function* streamChunks(reader, n, source) {
       break;
     }
     let bytes = asBytes(value);
+    if (filled === 0 && bytes.length === n && bytes.byteOffset === 0 &&
+        bytes.buffer.byteLength === n) {
+      // A chunk of exactly the right size, alone in its buffer: it is moved
+      // to the Worker as it is, with no copy (the stream gave it up).
+      source.read += n;
+      yield bytes.buffer;
+      continue;
+    }
     while (bytes.length > 0) {
       const k = Math.min(n - filled, bytes.length);
       buffer.set(bytes.subarray(0, k), filled);

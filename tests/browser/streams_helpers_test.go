@@ -75,7 +75,7 @@ const helpersScript = `(async () => {
         for (;;) {
           const { value, done } = await reader.read();
           if (done) { break; }
-          if (check) { check(value, bytes); }
+          if (check) { await check(value, bytes); }
           if (iv === null && value.length >= 16 && bytes === 0) { iv = hex(value.subarray(0, 16)); }
           bytes += value.length;
           if (keep) { parts.push(value); }
