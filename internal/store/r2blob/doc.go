@@ -9,6 +9,8 @@
 // completes; a single put appears only when its last byte is in. Either way
 // a failed upload leaves no object under the key.
 //
-// It builds for js/wasm only: it drives the Workers runtime through
-// safejs.
+// The store builds for js/wasm only: it drives the Workers runtime through
+// safejs. Its tests run under Node against a bucket written in JavaScript:
+//
+//	PATH=$PATH:$(go env GOROOT)/lib/wasm GOOS=js GOARCH=wasm go test ./internal/store/r2blob
 package r2blob
