@@ -31,6 +31,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"sort"
 	"strconv"
@@ -94,6 +95,8 @@ func run() error {
 
 	r := &report{}
 	fmt.Println("ownkey bench: every figure is a median unless it says otherwise")
+	fmt.Printf("machine: %d processors, load average %s at the start\n", runtime.NumCPU(),
+		loadAverage())
 	if err := measureSizes(r); err != nil {
 		return err
 	}
@@ -114,8 +117,8 @@ func run() error {
 		fn   func() error
 	}{
 		{"load to ready", func() error { return measureLoad(b, url, r) }},
-		{"derivation in Chromium", func() error { return measureDerive(b, url, vectors, r) }},
-		{"the reference derivation", func() error { return measureReference(r) }},
+		{"derivation, Chromium and the reference in turn",
+			func() error { return measureDerive(b, url, vectors, r) }},
 		{"AES-256-CBC in Chromium", func() error { return measureAES(b, url, r) }},
 		{"peak memory", func() error { return measureStream(b, url, r) }},
 		{"native", func() error { return measureNative(r) }},
@@ -126,8 +129,23 @@ func run() error {
 			return fmt.Errorf("%s: %w", s.name, err)
 		}
 	}
+	r.note("load average %s at the end; figures from a busy machine are slower, the "+
+		"derivation with probe Workers most", loadAverage())
 	r.print()
 	return nil
+}
+
+// loadAverage is the 1-, 5- and 15-minute load of the machine.
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "unknown"
+	}
+	return strings.Join(f[:3], " ")
 }
 
 // report collects the lines of the final table.
@@ -316,38 +334,48 @@ func measureLoad(b *browser, url string, r *report) error {
 	return nil
 }
 
-// deriveScript derives every secret rounds times after one warm-up
-// derivation, and returns the milliseconds and fingerprints.
-const deriveScript = `(async (secrets, rounds, workerUrl) => {
-	const o = await import('./ownkey.js');
-	await o.load(workerUrl ? { workerUrl: new URL(workerUrl, location.href) } : {});
-	const out = { first: 0, ms: secrets.map(() => []), fingerprints: [] };
-	let started = performance.now();
-	let key = await o.deriveMasterKey(secrets[0], { bits: 2048 });
-	out.first = performance.now() - started;
+// deriveLoadScript loads ownkey.js (with workerUrl, if given) and derives the
+// first secret once, to warm up, and returns the milliseconds it took.
+const deriveLoadScript = `(async (secret, workerUrl) => {
+	window.ownkey = await import('./ownkey.js');
+	await ownkey.load(workerUrl ? { workerUrl: new URL(workerUrl, location.href) } : {});
+	const started = performance.now();
+	const key = await ownkey.deriveMasterKey(secret, { bits: 2048 });
+	const ms = performance.now() - started;
 	await key.forget();
-	for (let round = 0; round < rounds; round++) {
-		for (let i = 0; i < secrets.length; i++) {
-			started = performance.now();
-			key = await o.deriveMasterKey(secrets[i], { bits: 2048 });
-			out.ms[i].push(performance.now() - started);
-			out.fingerprints[i] = key.fingerprint;
-			await key.forget();
-		}
+	return ms;
+})`
+
+// deriveScript derives every secret once and returns the milliseconds and
+// fingerprints.
+const deriveScript = `(async (secrets) => {
+	const out = { ms: [], fingerprints: [] };
+	for (const secret of secrets) {
+		const started = performance.now();
+		const key = await ownkey.deriveMasterKey(secret, { bits: 2048 });
+		out.ms.push(performance.now() - started);
+		out.fingerprints.push(key.fingerprint);
+		await key.forget();
 	}
 	return out;
 })`
 
 type deriveResult struct {
-	First        float64     `json:"first"`
-	MS           [][]float64 `json:"ms"`
-	Fingerprints []string    `json:"fingerprints"`
+	MS           []float64 `json:"ms"`
+	Fingerprints []string  `json:"fingerprints"`
 }
 
-// chromiumDerive is the per-secret median seconds in Chromium, kept for the
-// ratio against the reference.
-var chromiumDerive []float64
+// deriveTab is a tab that derives; workerURL "" is the default Worker.
+type deriveTab struct {
+	label string
+	ctx   context.Context
+	first float64     // the warm-up derivation, ms
+	ms    [][]float64 // per secret, per round
+}
 
+// measureDerive derives the vector secrets in Chromium, with the probe
+// Workers on and off, and through the reference, round after round in
+// turn, so that all three see the machine in the same state.
 func measureDerive(b *browser, url string, vectors []vector, r *report) error {
 	secrets := make([]string, len(vectors))
 	want := make([]string, len(vectors))
@@ -361,99 +389,135 @@ func measureDerive(b *browser, url string, vectors []vector, r *report) error {
 		want[i] = hex.EncodeToString(sum[:])
 	}
 	args, _ := json.Marshal(secrets)
+	first, _ := json.Marshal(secrets[0])
 
-	for _, mode := range []struct{ label, workerURL string }{
-		{"probe Workers on (default)", ""},
-		{"probe Workers off (worker.js?probes=0)", "worker.js?probes=0"},
-	} {
+	tabs := []*deriveTab{
+		{label: "probe Workers on (default)"},
+		{label: "probe Workers off (worker.js?probes=0)"},
+	}
+	for i, t := range tabs {
 		ctx, closeTab, err := b.tab(url + "/bench.html")
 		if err != nil {
 			return err
 		}
-		res, err := evaluate[deriveResult](ctx, fmt.Sprintf("%s(%s, %d, %q)",
-			deriveScript, args, derivationRounds, mode.workerURL))
-		closeTab()
-		if err != nil {
+		defer closeTab()
+		workerURL := ""
+		if i == 1 {
+			workerURL = "worker.js?probes=0"
+		}
+		t.ctx = ctx
+		t.ms = make([][]float64, len(secrets))
+		if t.first, err = evaluate[float64](ctx, fmt.Sprintf("%s(%s, %q)", deriveLoadScript,
+			first, workerURL)); err != nil {
 			return err
 		}
-		var perSecret []float64
-		for i := range vectors {
-			if res.Fingerprints[i] != want[i] {
-				return fmt.Errorf("%s: vector %d derived another key (fingerprint %s)",
-					mode.label, i, res.Fingerprints[i])
+	}
+
+	haveReference, err := referenceAvailable()
+	if err != nil {
+		return err
+	}
+	reference := make([][]float64, len(secrets))
+	for range derivationRounds {
+		for _, t := range tabs {
+			res, err := evaluate[deriveResult](t.ctx, fmt.Sprintf("%s(%s)", deriveScript, args))
+			if err != nil {
+				return err
 			}
-			perSecret = append(perSecret, median(res.MS[i])/1000)
+			for i := range secrets {
+				if res.Fingerprints[i] != want[i] {
+					return fmt.Errorf("%s: vector %d derived another key (fingerprint %s)",
+						t.label, i, res.Fingerprints[i])
+				}
+				t.ms[i] = append(t.ms[i], res.MS[i])
+			}
 		}
-		r.add("2048-bit derivation in Chromium, "+mode.label,
-			fmt.Sprintf("%.3f s (min %.3f, max %.3f; cold first %.3f)", median(perSecret),
-				slices.Min(perSecret), slices.Max(perSecret), res.First/1000),
-			"(every key exact)")
-		if mode.workerURL == "" {
-			chromiumDerive = perSecret
+		if haveReference {
+			seconds, err := runReference()
+			if err != nil {
+				return err
+			}
+			if len(seconds) != len(secrets) {
+				return fmt.Errorf("the reference derived %d secrets, Chromium %d",
+					len(seconds), len(secrets))
+			}
+			for i, s := range seconds {
+				reference[i] = append(reference[i], s)
+			}
 		}
 	}
-	return nil
-}
 
-// measureReference runs bench/reference_derive.py over the same secrets.
-func measureReference(r *report) error {
-	check := exec.Command(pythonPath, "-c", "import Cryptodome")
-	if err := check.Run(); err != nil {
+	perSecret := func(ms [][]float64, scale float64) []float64 {
+		out := make([]float64, len(ms))
+		for i := range ms {
+			out[i] = median(ms[i]) * scale
+		}
+		return out
+	}
+	for _, t := range tabs {
+		s := perSecret(t.ms, 1.0/1000)
+		r.add("2048-bit derivation in Chromium, "+t.label,
+			fmt.Sprintf("%.3f s (min %.3f, max %.3f; cold first %.3f)", median(s),
+				slices.Min(s), slices.Max(s), t.first/1000), "(every key exact)")
+	}
+	if !haveReference {
 		r.add("2048-bit derivation, Coretex reference", "not measured",
 			"ratio ownkey / reference <= 1.0: no ratio")
 		r.note("%s lacks Cryptodome (apt-get install python3-pycryptodome): "+
 			"no reference figure and no ratio", pythonPath)
 		return nil
 	}
-	perIndex := map[int][]float64{}
-	for range derivationRounds {
-		cmd := exec.Command(pythonPath, "bench/reference_derive.py", vectorsPath, "2048")
-		cmd.Stderr = os.Stderr
-		out, err := cmd.Output()
-		if err != nil {
-			return fmt.Errorf("bench/reference_derive.py: %w", err)
-		}
-		sc := bufio.NewScanner(bytes.NewReader(out))
-		for sc.Scan() {
-			var line struct {
-				Index   int     `json:"index"`
-				Seconds float64 `json:"seconds"`
-				Error   string  `json:"error"`
-			}
-			if err := json.Unmarshal(sc.Bytes(), &line); err != nil {
-				return err
-			}
-			if line.Error != "" {
-				return fmt.Errorf("reference, vector %d: %s", line.Index, line.Error)
-			}
-			perIndex[line.Index] = append(perIndex[line.Index], line.Seconds)
-		}
-	}
-	indices := make([]int, 0, len(perIndex))
-	for i := range perIndex {
-		indices = append(indices, i)
-	}
-	sort.Ints(indices)
-	var reference []float64
-	for _, i := range indices {
-		reference = append(reference, median(perIndex[i]))
-	}
-	if len(reference) != len(chromiumDerive) {
-		return fmt.Errorf("the reference derived %d secrets, Chromium %d",
-			len(reference), len(chromiumDerive))
-	}
+	own, ref := perSecret(tabs[0].ms, 1.0/1000), perSecret(reference, 1)
 	var ratios []float64
-	for i := range reference {
-		ratios = append(ratios, chromiumDerive[i]/reference[i])
+	for i := range ref {
+		ratios = append(ratios, own[i]/ref[i])
 	}
-	ratio := median(chromiumDerive) / median(reference)
+	ratio := median(own) / median(ref)
 	r.add("2048-bit derivation, Coretex reference (PyCryptodome)",
-		fmt.Sprintf("%.3f s (min %.3f, max %.3f)", median(reference), slices.Min(reference),
-			slices.Max(reference)), "")
+		fmt.Sprintf("%.3f s (min %.3f, max %.3f)", median(ref), slices.Min(ref), slices.Max(ref)),
+		"")
 	r.add("derivation ratio, ownkey in Chromium / reference",
 		fmt.Sprintf("%.2f (median of per-secret ratios %.2f)", ratio, median(ratios)),
 		fmt.Sprintf("<= 1.0: %s", verdict(ratio <= 1.0)))
 	return nil
+}
+
+// referenceAvailable reports whether /usr/bin/python3 has PyCryptodome as
+// Debian packages it.
+func referenceAvailable() (bool, error) {
+	if _, err := os.Stat(pythonPath); err != nil {
+		return false, nil
+	}
+	return exec.Command(pythonPath, "-c", "import Cryptodome").Run() == nil, nil
+}
+
+// runReference derives the 2048-bit vector secrets once through
+// bench/reference_derive.py, which checks each modulus, and returns the
+// seconds of each.
+func runReference() ([]float64, error) {
+	cmd := exec.Command(pythonPath, "bench/reference_derive.py", vectorsPath, "2048")
+	cmd.Stderr = os.Stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("bench/reference_derive.py: %w", err)
+	}
+	var seconds []float64
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	for sc.Scan() {
+		var line struct {
+			Index   int     `json:"index"`
+			Seconds float64 `json:"seconds"`
+			Error   string  `json:"error"`
+		}
+		if err := json.Unmarshal(sc.Bytes(), &line); err != nil {
+			return nil, err
+		}
+		if line.Error != "" {
+			return nil, fmt.Errorf("reference, vector %d: %s", line.Index, line.Error)
+		}
+		seconds = append(seconds, line.Seconds)
+	}
+	return seconds, nil
 }
 
 // aesScript times encryptFile and decryptFile on one buffer, and one Web
@@ -622,10 +686,11 @@ func measureStream(b *browser, url string, r *report) error {
 	}
 	mib := func(x float64) float64 { return x / (1 << 20) }
 	seconds := time.Since(started).Seconds()
-	r.add(fmt.Sprintf("peak tab memory encrypting %d GiB (largest renderer RSS)", streamGiB),
-		fmt.Sprintf("%.0f MiB (%.0f MiB before; %.0f MB/s)", mib(float64(peak)),
-			mib(float64(base)), float64(want)/1e6/seconds),
-		fmt.Sprintf("< 256 MiB: %s", verdict(mib(float64(peak)) < 256)))
+	growth := mib(float64(peak - base))
+	r.add(fmt.Sprintf("peak tab memory encrypting %d GiB: renderer RSS growth", streamGiB),
+		fmt.Sprintf("%.0f MiB (RSS %.0f MiB peak, %.0f before; %.0f MB/s)", growth,
+			mib(float64(peak)), mib(float64(base)), float64(want)/1e6/seconds),
+		fmt.Sprintf("< 256 MiB: %s", verdict(growth < 256)))
 	r.add("  of which page JS heap (peak) + Worker wasm memory (end)",
 		fmt.Sprintf("%.0f MiB + %.0f MiB", mib(res.Heap), mib(res.Wasm)), "")
 	return nil
