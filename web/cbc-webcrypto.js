@@ -109,7 +109,8 @@
       const out = this.takeHead();
       if (whole > 0) {
         const input = this.carry.length === 0 ? chunk.subarray(0, whole) : bytes.slice(0, whole);
-        const sealed = new Uint8Array(await crypto.subtle.encrypt(cbc(this.prev), this.key, input));
+        const sealed = new Uint8Array(
+          await crypto.subtle.encrypt(cbc(this.prev), this.key, input));
         if (sealed.length !== whole + BLOCK) {
           throw new Error('ownkey: internal error: Web Crypto returned an unexpected length');
         }
@@ -125,7 +126,8 @@
     // final returns the last block or two, PKCS#7 padding included.
     async final() {
       const out = this.takeHead();
-      const last = new Uint8Array(await crypto.subtle.encrypt(cbc(this.prev), this.key, this.carry));
+      const last = new Uint8Array(
+        await crypto.subtle.encrypt(cbc(this.prev), this.key, this.carry));
       this.carry.fill(0);
       this.carry = EMPTY;
       out.push(last);

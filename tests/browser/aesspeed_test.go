@@ -27,7 +27,8 @@ func TestAESPathsSpeed(t *testing.T) {
   const mbps = (ms) => size / 1e6 / (ms / 1000);
   const key = await T.o.newProjectKey();
   const out = {};
-  const timed = async (fn) => { const t0 = performance.now(); await fn(); return performance.now() - t0; };
+  const timed = async (fn) => {
+    const t0 = performance.now(); await fn(); return performance.now() - t0; };
   const drained = async (stream) => {
     const r = await T.drain(stream, { keep: false });
     if (r.error) { throw new Error(r.error.message); }
@@ -141,7 +142,8 @@ func TestTwoGiBStreamsInBoundedMemory(t *testing.T) {
   await key.forget();`
 
 	encrypted, encryptPeak := measure(`(async () => {` + setup + `
-  const r = await T.drain(await T.o.encryptFile(key, source(), { output: 'stream' }), { keep: false });
+  const r = await T.drain(await T.o.encryptFile(key, source(), { output: 'stream' }),
+    { keep: false });
   const ms = performance.now() - t0;` + finish + `
   return { bytes: r.error ? -1 : r.bytes, ms, heap, wasm };
 })()`)
@@ -174,7 +176,8 @@ func TestTwoGiBStreamsInBoundedMemory(t *testing.T) {
 	require.EqualValues(t, size, roundTrip["bytes"], "2 GiB back to the end")
 	assert.Zero(t, roundTrip["wrong"], "every byte of the round trip is the original")
 	const limit = 256 << 20
-	for name, r := range map[string]map[string]float64{"encrypt": encrypted, "round trip": roundTrip} {
+	runs := map[string]map[string]float64{"encrypt": encrypted, "round trip": roundTrip}
+	for name, r := range runs {
 		// Limitation: Chromium gives a Worker no performance.memory, so
 		// the Worker's own heap is only in the resident memory logged below.
 		assert.Less(t, r["heap"]+r["wasm"], float64(limit),

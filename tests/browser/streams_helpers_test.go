@@ -31,7 +31,8 @@ import (
 // back as SHA-256 fingerprints, and IVs, which are public.
 const helpersScript = `(async () => {
   const o = await import('./ownkey.js');
-  const hex = (bytes) => Array.from(new Uint8Array(bytes), (b) => b.toString(16).padStart(2, '0')).join('');
+  const hex = (bytes) => Array.from(new Uint8Array(bytes),
+    (b) => b.toString(16).padStart(2, '0')).join('');
   const T = {
     o, hex, keys: {},
     bytes: (b64) => Uint8Array.from(atob(b64), (c) => c.charCodeAt(0)),
@@ -76,7 +77,9 @@ const helpersScript = `(async () => {
           const { value, done } = await reader.read();
           if (done) { break; }
           if (check) { await check(value, bytes); }
-          if (iv === null && value.length >= 16 && bytes === 0) { iv = hex(value.subarray(0, 16)); }
+          if (iv === null && value.length >= 16 && bytes === 0) {
+            iv = hex(value.subarray(0, 16));
+          }
           bytes += value.length;
           if (keep) { parts.push(value); }
         }
