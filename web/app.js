@@ -137,8 +137,11 @@ async function signUp() {
     $('token-value').textContent = answer.token;
     $('token-once').hidden = false;
     await signedIn(answer.username, answer.token);
-    say('account-message', 'ok', `Welcome, ${answer.username}. Save your token below, then ` +
-      'unlock your master key.');
+    const kept = $('remember').checked
+      ? 'this browser keeps it until you sign out'
+      : 'this tab keeps it only until it closes';
+    say('account-message', 'ok', `Welcome, ${answer.username}. Save the token above (${kept}), ` +
+      'then unlock your master key.');
   } catch (err) {
     say('account-message', 'error', words(err));
   }

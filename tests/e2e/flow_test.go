@@ -110,7 +110,11 @@ func runFlow(t *testing.T, start Service) {
 	assert.Contains(t, class, "error")
 	assert.Equal(t, `The username "alice" is taken.`, text)
 	b.setValue("#signup-username", bob.username)
+	b.click("#remember") // Bob keeps his token in this browser, not just the tab
 	b.ok("#signup", "account-message")
+	assert.Contains(t, evalIn[string](b, `localStorage.getItem('ownkey.session') || ''`),
+		`"username":"bob"`)
+	assert.Empty(t, evalIn[string](b, `sessionStorage.getItem('ownkey.session') || ''`))
 	b.click("#token-done")
 	message = unlock(b, bob.secret)
 	assert.Contains(t, message, "your master key is registered with the service")
