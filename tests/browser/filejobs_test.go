@@ -2,7 +2,10 @@ package browser
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/ownkey/ownkey/internal/aescbc"
 	"github.com/ownkey/ownkey/internal/testvectors"
@@ -187,6 +190,22 @@ func TestFailedDecryptErrorsTheStream(t *testing.T) {
 		}
 	}
 	assert.Positive(t, got["truncated/webcrypto"].Before, "output came before the end")
+
+	// Saved as a streamed download, the failed file is refused by the
+	// browser: saveFile rejects and nothing appears under its name.
+	saved := eval[map[string]any](p, `(async () => {
+  const key = await T.o.newProjectKey();
+  const whole = new Uint8Array(await (await T.o.encryptFile(key,
+    T.generated((9 << 20) + 3))).arrayBuffer());
+  const stream = await T.o.decryptFile(key, T.chunked(whole.subarray(0, whole.length - 7),
+    [1 << 20]), { output: 'stream' });
+  try { await T.o.saveFile(stream, 'damaged.bin', { method: 'download' }); return { ok: true }; }
+  catch (err) { return { message: err.message }; }
+})()`)
+	assert.Equal(t, aescbc.ErrNotWholeBlocks.Error(), saved["message"], "saveFile rejects")
+	time.Sleep(2 * time.Second) // time for the browser to finish, wrongly, if it would
+	_, err := os.Stat(filepath.Join(p.downloadDir, "damaged.bin"))
+	assert.True(t, os.IsNotExist(err), "no damaged.bin saved as if complete")
 	stats := eval[map[string]float64](p, `T.o.stats()`)
 	assert.Zero(t, stats["files"], "no file left open")
 	assert.Empty(t, p.console.kinds(), "the page wrote to its console")
