@@ -22,10 +22,10 @@ export function abortError(what) {
 // the Worker has opened the file (so that a malformed length rejects here).
 export async function runFile(client, handle, direction, input,
   { onProgress, signal, output = 'blob', aes = 'auto' } = {}) {
-  const source = sourceOf(input);
   if (output !== 'blob' && output !== 'stream') {
     throw new TypeError('ownkey: output must be "blob" or "stream"');
   }
+  const source = sourceOf(input);
   const what = direction === 'encrypt' ? 'the encryption' : 'the decryption';
   if (signal && signal.aborted) {
     source.cancel();
