@@ -689,7 +689,8 @@ async function authorizeProject() {
     const wrappedKey = await ownkey.wrapProjectKey(p.projectKey, node.publicKey);
     await state.client.call('POST', `/nodes/${nodeId}/projects`,
       { projectId: p.id, wrappedKey });
-    say('project-nodes-message', 'ok', `The node ${node.name} can now open the files of ${p.name}.`);
+    say('project-nodes-message', 'ok',
+      `The node ${node.name} can now open the files of ${p.name}.`);
   } catch (err) {
     say('project-nodes-message', 'error', `Could not give the project to the node: ` +
       words(err));

@@ -367,12 +367,15 @@ function wire() {
       'unlock with becomes the one this browser checks.');
     showCheckNote();
   });
-  $('copy-public-key').addEventListener('click', () => copyField('public-key-pem', 'master-message'));
+  $('copy-public-key').addEventListener('click',
+    () => copyField('public-key-pem', 'master-message'));
   $('new-project-key').addEventListener('click', createProjectKey);
   $('open-project-key').addEventListener('click', openProjectKey);
   $('share-project-key').addEventListener('click', shareProjectKey);
-  $('copy-wrapped-own').addEventListener('click', () => copyField('wrapped-own', 'project-message'));
-  $('copy-wrapped-share').addEventListener('click', () => copyField('wrapped-share', 'share-message'));
+  $('copy-wrapped-own').addEventListener('click',
+    () => copyField('wrapped-own', 'project-message'));
+  $('copy-wrapped-share').addEventListener('click',
+    () => copyField('wrapped-share', 'share-message'));
   $('encrypt-button').addEventListener('click', () => processFile('encrypt'));
   $('decrypt-button').addEventListener('click', () => processFile('decrypt'));
   $('file-cancel').addEventListener('click', () => state.fileWork && state.fileWork.abort());

@@ -155,8 +155,8 @@ export class Client {
       response = await fetch('api' + path, { headers: this.headers(), cache: 'no-store',
         signal });
     } catch (err) {
-      audit.record({ method: 'GET', path: '/api' + path, status: 0, sent: 0, received: 0, sentKinds: [],
-        receivedKinds: [] });
+      audit.record({ method: 'GET', path: '/api' + path, status: 0, sent: 0, received: 0,
+        sentKinds: [], receivedKinds: [] });
       if (err && err.name === 'AbortError') {
         throw err;
       }
