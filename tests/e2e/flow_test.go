@@ -128,6 +128,21 @@ func runFlow(t *testing.T, start Service) {
 	assert.Equal(t, "Uploaded weights.bin: the service holds only its ciphertext.", message)
 	a.waitFor(`document.querySelector('button[data-download="weights.bin"]') !== null`)
 
+	// An upload the network holds up can be cancelled; nothing is stored
+	// and the page goes on working.
+	rec.holdUploadsOf("slow.bin")
+	slow := filepath.Join(t.TempDir(), "slow.bin")
+	require.NoError(t, os.WriteFile(slow, plaintext[:100_000], 0o600))
+	a.do(chromedp.SetUploadFiles(chromedp.CSS("#upload-input"), []string{slow}))
+	a.click("#upload-button")
+	a.waitFor(`document.getElementById('files-message').textContent
+		.startsWith('Uploading slow.bin')`)
+	class, text = a.act("#upload-cancel", "files-message")
+	assert.Contains(t, class, "error")
+	assert.Equal(t, "Cancelled: slow.bin was not stored.", text)
+	assert.True(t, a.hidden("#upload-busy"))
+	assert.False(t, evalIn[bool](a, `document.getElementById('upload-button').disabled`))
+
 	// A secret, sealed to her key; opened for preview.
 	a.setValue("#secret-name", "warehouse")
 	a.setValue("#secret-type", "database")
@@ -242,6 +257,8 @@ func runFlow(t *testing.T, start Service) {
 	b.ok(`button[data-open-project="models"]`, "projects-message")
 	assert.Equal(t, "Shared with you by alice.", b.text("#project-subtitle"))
 	b.waitFor(`document.querySelector('button[data-download="weights.bin"]') !== null`)
+	assert.Equal(t, 1, evalIn[int](b, `document.querySelectorAll('#file-list tr[data-file]')
+		.length`), "the cancelled upload was stored")
 	message = b.ok(`button[data-download="weights.bin"]`, "files-message")
 	assert.Equal(t, "Downloaded and decrypted weights.bin (3.0 MiB).", message)
 	sameFile(t, plaintext, b.download("weights.bin", int64(len(plaintext))),
@@ -375,7 +392,7 @@ func audit(t *testing.T, s *scanner, rec *recorder, tabs []*tab, fileSize int) {
 					"%s: CDP gave no body and the proxy has none", where)
 				uploads++
 			}
-			if r.Method == "POST" && strings.Contains(path, "/files?") {
+			if r.Method == "POST" && strings.HasSuffix(path, "/files?name=weights.bin") {
 				ex := proxyExchange(t, proxied, r.Method, path)
 				wantSize := (fileSize/16+1)*16 + 16
 				require.Len(t, ex.Body, wantSize, "the upload's body, as the proxy saw it")

@@ -31,6 +31,15 @@ type exchange struct {
 type recorder struct {
 	mu        sync.Mutex
 	exchanges []exchange
+	hold      string // a file name whose upload is never answered
+}
+
+// holdUploadsOf makes the proxy keep uploads of a file named name
+// unanswered until the browser gives up: a slow network, on demand.
+func (r *recorder) holdUploadsOf(name string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.hold = name
 }
 
 func (r *recorder) all() []exchange {
@@ -99,6 +108,17 @@ func startRecorder(t *testing.T, base string) (*recorder, string) {
 		// compression the scan could not see through (Go's transport asks
 		// for gzip itself and undoes it).
 		req.Header.Del("Accept-Encoding")
+
+		rec.mu.Lock()
+		held := rec.hold != "" && req.URL.Query().Get("name") == rec.hold
+		if held {
+			rec.exchanges = append(rec.exchanges, *ex) // Status 0: never answered
+		}
+		rec.mu.Unlock()
+		if held {
+			<-req.Context().Done()
+			return
+		}
 		proxy.ServeHTTP(w, req.WithContext(withSent(req.Context(), ex)))
 	})
 	listener, err := net.Listen("tcp", "127.0.0.1:0")
