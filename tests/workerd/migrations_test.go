@@ -22,8 +22,9 @@ func migrationFile(version int) string {
 // renderMigration writes one version's statements as a D1 migration file.
 func renderMigration(version int, statements []string) string {
 	var b strings.Builder
-	b.WriteString("-- ownkey's schema, version " + string(rune('0'+version)) + ": generated from\n")
-	b.WriteString("-- internal/store/sqlstore by `go test ./tests/workerd -run TestMigrations -update`.\n")
+	b.WriteString("-- ownkey's schema, version " + string(rune('0'+version)) +
+		": generated from internal/store/sqlstore by\n")
+	b.WriteString("-- `go test ./tests/workerd -run TestMigrations -update`.\n")
 	b.WriteString("-- Do not edit; change sqlstore's migrations and generate it again.\n")
 	for _, statement := range statements {
 		b.WriteString("\n")

@@ -1,5 +1,5 @@
--- ownkey's schema, version 1: generated from
--- internal/store/sqlstore by `go test ./tests/workerd -run TestMigrations -update`.
+-- ownkey's schema, version 1: generated from internal/store/sqlstore by
+-- `go test ./tests/workerd -run TestMigrations -update`.
 -- Do not edit; change sqlstore's migrations and generate it again.
 
 CREATE TABLE IF NOT EXISTS users (

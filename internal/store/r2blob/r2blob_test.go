@@ -202,7 +202,8 @@ func TestPutOnePart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := store.Put(context.Background(), "ab", newPattern(minPartSize), minPartSize); err != nil {
+	err = store.Put(context.Background(), "ab", newPattern(minPartSize), minPartSize)
+	if err != nil {
 		t.Fatal(err)
 	}
 	if parts := intField(t, bucket, "partsSent"); parts != 0 {
