@@ -8,20 +8,26 @@ cd "$(dirname "$0")"
 
 ./scripts/setup.sh
 ./build.sh
+# wrangler (workerd and Miniflare, pinned with a lock file) for the
+# service's tests on Cloudflare's runtime.
+(cd worker && npm ci --no-audit --no-fund)
 
-# wasm/ is the js/wasm main package; everything else also builds natively.
-native=$(go list ./... | grep -v '/wasm\($\|/\)')
+# wasm/, the Worker entry point and the R2 store are js/wasm only; everything
+# else also builds natively.
+native=$(go list ./... | grep -v -e '/wasm\($\|/\)' -e '/cmd/ownkey-worker$' -e '/r2blob$')
 
 echo "== go vet"
 go vet $native
-GOOS=js GOARCH=wasm go vet ./wasm/... ./internal/keys/ ./internal/aescbc/ ./internal/service/
+GOOS=js GOARCH=wasm go vet ./wasm/... ./internal/keys/... ./internal/aescbc/ ./internal/service/ \
+  ./cmd/ownkey-worker/ ./internal/store/r2blob/
 
 echo "== go test (native, with the browser tests)"
 go test -count=1 -timeout 30m $native
 
 echo "== go test (js/wasm, under Node)"
 PATH="$PATH:$(go env GOROOT)/lib/wasm" GOOS=js GOARCH=wasm \
-  go test -count=1 -timeout 20m ./internal/keys/ ./internal/aescbc/ ./wasm/...
+  go test -count=1 -timeout 20m ./internal/keys/... ./internal/aescbc/ ./wasm/... \
+  ./internal/store/r2blob/
 
 echo "== fuzz (${OWNKEY_FUZZTIME:=10s} each)"
 fuzzed=0
