@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math/big"
 	"math/bits"
+	"sync"
 
 	"github.com/ownkey/ownkey/internal/keys/mrround"
 )
@@ -289,6 +290,63 @@ func modWord(x *big.Int, d uint32) uint64 {
 	return r
 }
 
+// groupResidue returns x mod the product of smallPrimeGroups[g] without a
+// division per word: x is a sum of 16-bit digits times powers of 2^16, so
+// x mod d is the sum of each digit times that power mod d (precomputed),
+// reduced once. Each term is below 2^48, so up to 2^16 of them fit in 64
+// bits. On js/wasm, where a 64-bit division costs tens of cycles and
+// candidates are scanned against hundreds of groups, this is most of the
+// time the scan takes.
+func groupResidue(x *big.Int, g int) uint64 {
+	words := x.Bits()
+	powers := groupPowers()[g]
+	const digitsPerWord = bits.UintSize / 16
+	if len(words)*digitsPerWord > len(powers) {
+		return modWord(x, smallPrimeGroups[g].product)
+	}
+
+	var sum uint64
+	if digitsPerWord == 4 {
+		for i, w := range words {
+			p := powers[4*i : 4*i+4 : 4*i+4]
+			x := uint64(w)
+			sum += x&0xffff*uint64(p[0]) + x>>16&0xffff*uint64(p[1]) +
+				x>>32&0xffff*uint64(p[2]) + x>>48*uint64(p[3])
+		}
+		return sum % uint64(smallPrimeGroups[g].product)
+	}
+	for i, w := range words {
+		p := powers[i*digitsPerWord : (i+1)*digitsPerWord]
+		for k := range p {
+			sum += uint64(uint16(uint64(w)>>(16*k))) * uint64(p[k])
+		}
+	}
+	return sum % uint64(smallPrimeGroups[g].product)
+}
+
+// residueDigits is how many 16-bit digits groupResidue handles: candidates
+// up to 2048 bits, the primes of a 4096-bit key.
+const residueDigits = 128
+
+// groupPowers returns, for each group g, 2^(16j) mod its product for j
+// below residueDigits. They are made on first use (450 kB), not when the
+// program starts.
+var groupPowers = sync.OnceValue(func() [][]uint32 {
+	powers := make([][]uint32, len(smallPrimeGroups))
+	flat := make([]uint32, len(smallPrimeGroups)*residueDigits)
+	for g, group := range smallPrimeGroups {
+		p := flat[g*residueDigits : (g+1)*residueDigits]
+		d := uint64(group.product)
+		x := 1 % d
+		for j := range p {
+			p[j] = uint32(x)
+			x = (x << 16) % d
+		}
+		powers[g] = p
+	}
+	return powers
+})
+
 // smallPrimeGroups are products of the odd primes below smallPrimeLimit, each
 // product below 2^32, with the primes it is made of.
 var smallPrimeGroups = groupSmallPrimes(smallPrimeLimit)
@@ -336,8 +394,8 @@ type factorScan struct {
 func (s *factorScan) scanMore() bool {
 	for s.next < len(smallPrimeGroups) {
 		g := smallPrimeGroups[s.next]
+		r := groupResidue(s.c, s.next)
 		s.next++
-		r := modWord(s.c, g.product)
 		before := len(s.found)
 		for _, p := range g.primes {
 			if r%uint64(p) == 0 {
