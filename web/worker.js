@@ -87,13 +87,13 @@ async function run(id, op, args) {
     case 'fileOpen':
       return { value: await fileOpen(...args) };
     case 'fileUpdate': {
-      const [id, chunk] = args;
-      return outputs(await inOrder(id, (file) => file.update(new Uint8Array(chunk))));
+      const [fileId, chunk] = args;
+      return outputs(await inOrder(fileId, (file) => file.update(new Uint8Array(chunk))));
     }
     case 'fileFinal': {
-      const id = args[0];
-      const out = await inOrder(id, (file) => file.final());
-      closeFile(id);
+      const fileId = args[0];
+      const out = await inOrder(fileId, (file) => file.final());
+      closeFile(fileId);
       return outputs(out);
     }
     case 'fileClose':
