@@ -27,7 +27,7 @@ func Passes(c, base *big.Int) bool {
 
 // PassesSplit is Passes for a candidate already split by Split.
 func PassesSplit(c, cMinusOne, m *big.Int, a int, base *big.Int) bool {
-	z := exp(base, m, c)
+	z := new(big.Int).Exp(base, m, c)
 	if z.Cmp(one) == 0 || z.Cmp(cMinusOne) == 0 {
 		return true
 	}
