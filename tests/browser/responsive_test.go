@@ -137,6 +137,12 @@ func serveDistLogged(t *testing.T, log *requestLog) *httptest.Server {
 // Workers on (the default) and forced off: no main-thread task may reach
 // 100 ms, the heartbeat and the frames keep coming, and every key is the
 // vector's.
+//
+// Limitation: long tasks and gaps are wall-clock times, as the issue's
+// target is. On a machine whose processors other programs keep saturated
+// (a load average several times the processor count), the operating system
+// alone can hold the main thread off for more than 100 ms, and this test
+// then fails although the page runs no long task of its own.
 func TestDerivationKeepsPageResponsive(t *testing.T) {
 	shared.once.Do(func() { shared.err = startBrowser() })
 	if shared.err != nil {
