@@ -217,7 +217,7 @@ function sourceOf(input) {
     };
     return source;
   }
-  throw new TypeError('ownkey: expected a File or Blob');
+  throw new TypeError('ownkey: expected a File, a Blob or a ReadableStream');
 }
 
 // streamChunks cuts a stream of byte chunks of any size into fresh

@@ -263,7 +263,7 @@ func TestAPIWithVectorsAndErrors(t *testing.T) {
 		"not base64":            "wasm: the wrapped project key is not valid base64; paste it again, whole",
 		"wrong key unwraps":     keys.ErrUnwrap.Error(),
 		"forgotten key":         "ownkey: expected a ProjectKey",
-		"not a blob":            "ownkey: expected a File or Blob",
+		"not a blob":            "ownkey: expected a File, a Blob or a ReadableStream",
 	}
 	require.Len(t, got.Errors, len(want))
 	for _, e := range got.Errors {
