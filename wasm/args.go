@@ -1,11 +1,13 @@
 package main
 
 import (
+	"crypto/rsa"
 	"encoding/base64"
 	"fmt"
 	"math"
 
 	"github.com/hack-pad/safejs"
+	"github.com/ownkey/ownkey/internal/keys"
 )
 
 // Argument readers. Their errors name the argument and what was expected,
@@ -100,4 +102,22 @@ func newUint8Array(b []byte) (safejs.Value, error) {
 		return safejs.Value{}, err
 	}
 	return array, nil
+}
+
+// projectKeyArg reads a project key handle and returns the key it names.
+func projectKeyArg(args []safejs.Value, i int) (projectKey, error) {
+	handle, err := argInt(args, i, "the project key handle")
+	if err != nil {
+		return nil, err
+	}
+	return keyring.projectKey(handle)
+}
+
+// publicKeyArg reads a public key PEM (PKCS#1 or SPKI) and parses it.
+func publicKeyArg(args []safejs.Value, i int) (*rsa.PublicKey, error) {
+	pemText, err := argString(args, i, "the public key")
+	if err != nil {
+		return nil, err
+	}
+	return keys.ParsePublicKey(pemText)
 }

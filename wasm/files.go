@@ -50,11 +50,7 @@ func (s *fileStream) close() {
 // size is the length of the input, or -1 if unknown; for decryption a known
 // length that cannot be an encrypted file is refused here, before any work.
 func fileStart(args []safejs.Value) (any, error) {
-	handle, err := argInt(args, 0, "the project key handle")
-	if err != nil {
-		return nil, err
-	}
-	key, err := keyring.projectKey(handle)
+	key, err := projectKeyArg(args, 0)
 	if err != nil {
 		return nil, err
 	}

@@ -182,11 +182,7 @@ func createChallenge(args []safejs.Value) (any, error) {
 // value and signature in base64. It resolves to false when the signature
 // was not made by this key, and rejects only for malformed input.
 func verifyChallenge(args []safejs.Value) (any, error) {
-	pemText, err := argString(args, 0, "the public key")
-	if err != nil {
-		return nil, err
-	}
-	pub, err := keys.ParsePublicKey(pemText)
+	pub, err := publicKeyArg(args, 0)
 	if err != nil {
 		return nil, err
 	}

@@ -21,19 +21,11 @@ func newProjectKey(args []safejs.Value) (any, error) {
 // key encrypted to that public key, in base64. It is the only way a project
 // key leaves the instance, and only to the holder of the private key.
 func wrapProjectKey(args []safejs.Value) (any, error) {
-	handle, err := argInt(args, 0, "the project key handle")
+	key, err := projectKeyArg(args, 0)
 	if err != nil {
 		return nil, err
 	}
-	key, err := keyring.projectKey(handle)
-	if err != nil {
-		return nil, err
-	}
-	pemText, err := argString(args, 1, "the public key")
-	if err != nil {
-		return nil, err
-	}
-	pub, err := keys.ParsePublicKey(pemText)
+	pub, err := publicKeyArg(args, 1)
 	if err != nil {
 		return nil, err
 	}
@@ -49,11 +41,7 @@ func wrapProjectKey(args []safejs.Value) (any, error) {
 // encrypted to that public key, in base64. Text over the key's limit (245
 // bytes for RSA-2048) is refused with an error that names it.
 func sealSecret(args []safejs.Value) (any, error) {
-	pemText, err := argString(args, 0, "the public key")
-	if err != nil {
-		return nil, err
-	}
-	pub, err := keys.ParsePublicKey(pemText)
+	pub, err := publicKeyArg(args, 0)
 	if err != nil {
 		return nil, err
 	}

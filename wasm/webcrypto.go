@@ -23,11 +23,7 @@ var errNoWebCrypto = errors.New("wasm: this browser offers no Web Crypto here; "
 // its input before it returns (WebCrypto, "importKey", step 2), so the
 // Uint8Array is wiped right after the call, success or not.
 func importWebCryptoKey(args []safejs.Value) (any, error) {
-	handle, err := argInt(args, 0, "the project key handle")
-	if err != nil {
-		return nil, err
-	}
-	key, err := keyring.projectKey(handle)
+	key, err := projectKeyArg(args, 0)
 	if err != nil {
 		return nil, err
 	}
