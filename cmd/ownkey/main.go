@@ -25,8 +25,13 @@ commands:
                                     prints the project key wrapped to P, base64
   unwrap   --wrapped W [--bits N]   secret on stdin; prints the project key
                                     wrapped in W, base64
-  serve    [--addr A] [--data DIR]  the page and the service
-  node     ...                      fetch and open what a node was given
+  serve    [--addr A] [--data DIR] [--web DIR] [--max-upload N] [--public]
+                                    the page and the service (127.0.0.1:8080)
+  node     --server URL --token-file F [--bits N]
+                                    secret on stdin; prints CTX_PROJECT_KEY_<id>=
+                                    and CTX_SECRET_ lines for what the node was given
+  node download --server URL --token-file F --project ID --file ID -o OUT
+                                    secret on stdin; downloads and decrypts a file
 
 Run "ownkey <command> -h" for a command's flags.
 `
