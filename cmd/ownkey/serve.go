@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -50,6 +51,14 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 			*webDir)
 	}
 
+	// The port is taken before anything is written, so a busy port leaves
+	// no data directory behind.
+	listener, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("cannot listen on %s: %w", *addr, err)
+	}
+	defer listener.Close()
+
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	logger := log.New(stderr, "ownkey serve: ", log.LstdFlags)
@@ -72,10 +81,6 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		return err
 	}
 
-	listener, err := net.Listen("tcp", *addr)
-	if err != nil {
-		return fmt.Errorf("cannot listen on %s: %w", *addr, err)
-	}
 	server := &http.Server{
 		Handler:           logRequests(siteHandler(api, *webDir), logger),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -165,22 +170,80 @@ func sweepOrphanBlobs(ctx context.Context, rows *sqlstore.Store, blobs *fileblob
 	return nil
 }
 
-// siteHandler serves the API under /api/ and the page's files elsewhere.
+// contentSecurityPolicy is what the page may load and run: its own files
+// only, WebAssembly compiled in its Workers ('wasm-unsafe-eval'), the
+// inline <style> of index.html, blob: URLs for downloads and no framing by
+// other sites. The page has no inline script, so script-src needs no
+// 'unsafe-inline'.
+const contentSecurityPolicy = "default-src 'self'; " +
+	"script-src 'self' 'wasm-unsafe-eval'; " +
+	"worker-src 'self'; " +
+	"connect-src 'self'; " +
+	"style-src 'self' 'unsafe-inline'; " +
+	"img-src 'self' data: blob:; " +
+	"frame-src 'self' blob:; " +
+	"object-src 'none'; " +
+	"base-uri 'none'; " +
+	"form-action 'self'; " +
+	"frame-ancestors 'none'"
+
+// pageExtensions are the kinds of file the page is made of; --web may hold
+// others (build.sh puts the native ownkey binary in dist/), which are not
+// served.
+var pageExtensions = map[string]bool{
+	".html": true, ".js": true, ".wasm": true, ".css": true,
+	".svg": true, ".png": true, ".ico": true, ".json": true,
+}
+
+// siteHandler serves the API under /api/ and the page's files elsewhere,
+// every response with the security headers.
 func siteHandler(api http.Handler, webDir string) http.Handler {
 	files := http.FileServer(http.Dir(webDir))
 	mux := http.NewServeMux()
 	mux.Handle("/api/", api)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		header := w.Header()
-		header.Set("X-Content-Type-Options", "nosniff")
+		if !isPageFile(webDir, r.URL.Path) {
+			http.NotFound(w, r)
+			return
+		}
 		// Browsers compile WebAssembly as it streams in only when it
 		// is served with its own type.
 		if strings.HasSuffix(r.URL.Path, ".wasm") {
-			header.Set("Content-Type", "application/wasm")
+			w.Header().Set("Content-Type", "application/wasm")
 		}
 		files.ServeHTTP(w, r)
 	})
-	return mux
+	return securityHeaders(mux)
+}
+
+// isPageFile reports whether urlPath names one of the page's files: a
+// directory's index.html, or a file with one of pageExtensions whose path
+// has no hidden (dot) segment.
+func isPageFile(webDir, urlPath string) bool {
+	for _, segment := range strings.Split(urlPath, "/") {
+		if strings.HasPrefix(segment, ".") {
+			return false
+		}
+	}
+	if strings.HasSuffix(urlPath, "/") {
+		index := filepath.Join(webDir, filepath.FromSlash(path.Clean(urlPath)), "index.html")
+		info, err := os.Stat(index)
+		return err == nil && info.Mode().IsRegular()
+	}
+	return pageExtensions[strings.ToLower(path.Ext(urlPath))]
+}
+
+// securityHeaders sets the headers that keep the page from being framed,
+// sniffed or made to run what it did not ship, on every response.
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		header := w.Header()
+		header.Set("Content-Security-Policy", contentSecurityPolicy)
+		header.Set("X-Frame-Options", "DENY")
+		header.Set("X-Content-Type-Options", "nosniff")
+		header.Set("Referrer-Policy", "no-referrer")
+		next.ServeHTTP(w, r)
+	})
 }
 
 // logRequests logs one line per request: method, path, status, bytes sent

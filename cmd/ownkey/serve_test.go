@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -108,6 +109,84 @@ func TestServeSite(t *testing.T) {
 	require.Equal(t, http.StatusUnauthorized, resp.StatusCode)
 	require.Equal(t, `{"error":"missing API token: send the header Authorization: Bearer <token>"}`+
 		"\n", body)
+}
+
+// TestServeOnlyPageFiles checks that --web serves the page's kinds of file
+// and 404s the rest: build.sh puts the native binary in dist/.
+func TestServeOnlyPageFiles(t *testing.T) {
+	web := t.TempDir()
+	for name, content := range map[string]string{
+		"index.html": "<!doctype html>", "page.js": "export {};", "style.css": "p{}",
+		"ownkey": "\x7fELF native binary", "notes.txt": "notes", ".env.json": "{}",
+		"icons/index.html": "<p>icons</p>",
+	} {
+		require.NoError(t, os.MkdirAll(filepath.Dir(filepath.Join(web, name)), 0o700))
+		require.NoError(t, os.WriteFile(filepath.Join(web, name), []byte(content), 0o600))
+	}
+	require.NoError(t, os.Mkdir(filepath.Join(web, "empty"), 0o700))
+	server := httptest.NewServer(siteHandler(http.NotFoundHandler(), web))
+	defer server.Close()
+
+	for path, want := range map[string]int{
+		"/": 200, "/index.html": 301, "/page.js": 200, "/style.css": 200, "/icons/": 200,
+		"/ownkey": 404, "/notes.txt": 404, "/.env.json": 404, "/empty/": 404,
+		"/missing.js": 404, "/icons": 404,
+	} {
+		client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error {
+			return http.ErrUseLastResponse
+		}}
+		resp, err := client.Get(server.URL + path)
+		require.NoError(t, err)
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		require.NoError(t, err)
+		require.Equal(t, want, resp.StatusCode, "GET %s", path)
+		require.NotContains(t, string(body), "ELF", "GET %s", path)
+	}
+}
+
+// TestServeSecurityHeaders checks the headers on a page file, an API
+// answer and a 404.
+func TestServeSecurityHeaders(t *testing.T) {
+	web := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(web, "index.html"), []byte("<!doctype html>"),
+		0o600))
+	api := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusTeapot)
+	})
+	server := httptest.NewServer(siteHandler(api, web))
+	defer server.Close()
+
+	for path, status := range map[string]int{"/": 200, "/api/x": 418, "/ownkey": 404} {
+		resp, err := http.Get(server.URL + path)
+		require.NoError(t, err)
+		resp.Body.Close()
+		require.Equal(t, status, resp.StatusCode, "GET %s", path)
+		require.Equal(t, "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; "+
+			"worker-src 'self'; connect-src 'self'; style-src 'self' 'unsafe-inline'; "+
+			"img-src 'self' data: blob:; frame-src 'self' blob:; object-src 'none'; "+
+			"base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+			resp.Header.Get("Content-Security-Policy"), "GET %s", path)
+		require.Equal(t, "DENY", resp.Header.Get("X-Frame-Options"), "GET %s", path)
+		require.Equal(t, "nosniff", resp.Header.Get("X-Content-Type-Options"), "GET %s", path)
+		require.Equal(t, "no-referrer", resp.Header.Get("Referrer-Policy"), "GET %s", path)
+	}
+}
+
+// TestServeBusyPort checks that a port already taken leaves no data
+// directory behind.
+func TestServeBusyPort(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer busy.Close()
+	dataDir := filepath.Join(t.TempDir(), "data")
+
+	_, stderr, status := runCLI(t, nil, "serve", "--addr", busy.Addr().String(),
+		"--data", dataDir, "--web", t.TempDir())
+	require.Equal(t, 1, status, stderr)
+	require.Contains(t, stderr, "cannot listen on "+busy.Addr().String())
+	_, err = os.Stat(dataDir)
+	require.True(t, os.IsNotExist(err), "the data directory was created: %v", err)
 }
 
 // serveProcess is a running "ownkey serve" binary.
