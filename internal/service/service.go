@@ -85,6 +85,7 @@ func New(cfg Config) (*Handler, error) {
 }
 
 func (h *Handler) routes() {
+	h.handle("GET /api/health", h.health, noAuth)
 	h.handle("POST /api/signup", h.signup, noAuth)
 	h.handle("GET /api/me", h.me, userAuth)
 	h.handle("PUT /api/me/master-key", h.putMasterKey, userAuth)
@@ -129,6 +130,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}()
 	h.mux.ServeHTTP(w, r)
+}
+
+// health answers that an ownkey service is here, without a token, so the
+// page can find the API without an unauthenticated call to /api/me. It
+// touches no store: it says the handler runs, not that the stores answer.
+func (h *Handler) health(w http.ResponseWriter, r *http.Request, c caller) error {
+	writeJSON(w, http.StatusOK, map[string]string{"service": "ownkey"})
+	return nil
 }
 
 // caller is who a request speaks for: a user or a node, never both.

@@ -19,6 +19,7 @@ func Run(t *testing.T, target Target) {
 	if target.Reset == nil || target.MaxUpload <= 0 {
 		t.Fatal("apitest: a Target needs Reset and MaxUpload")
 	}
+	t.Run("health", func(t *testing.T) { testHealth(t, target) })
 	t.Run("signup", func(t *testing.T) { testSignup(t, target) })
 	t.Run("master key", func(t *testing.T) { testMasterKey(t, target) })
 	t.Run("projects and members", func(t *testing.T) { testProjects(t, target) })
@@ -28,6 +29,20 @@ func Run(t *testing.T, target Target) {
 	t.Run("access", func(t *testing.T) { testAccess(t, target) })
 	t.Run("authentication", func(t *testing.T) { testAuthentication(t, target) })
 	t.Run("bad input", func(t *testing.T) { testBadInput(t, target) })
+}
+
+// testHealth checks the one endpoint that needs no token and no account.
+func testHealth(t *testing.T, target Target) {
+	target.Reset(t)
+	a := &api{t: t, target: target}
+	resp := a.call("GET", "/api/health", "", nil)
+	a.ok(resp, http.StatusOK, nil)
+	if ct := resp.header.Get("Content-Type"); ct != "application/json; charset=utf-8" {
+		t.Fatalf("Content-Type %q, want JSON", ct)
+	}
+	if string(resp.body) != `{"service":"ownkey"}`+"\n" {
+		t.Fatalf("GET /api/health answered %q, want {\"service\":\"ownkey\"}", resp.body)
+	}
 }
 
 func testSignup(t *testing.T, target Target) {
