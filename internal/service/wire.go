@@ -187,7 +187,28 @@ func checkLabel(kind, name, value string, max int) error {
 	case strings.IndexFunc(value, unicode.IsControl) >= 0:
 		return errorf(http.StatusBadRequest, "%s %q contains a control character", kind, name)
 	}
+	if i := strings.IndexFunc(value, isInvisibleFormat); i >= 0 {
+		r, _ := utf8.DecodeRuneInString(value[i:])
+		return errorf(http.StatusBadRequest,
+			"%s %q contains an invisible formatting character (%U)", kind, name, r)
+	}
 	return nil
+}
+
+// isInvisibleFormat reports whether r is a bidirectional control or another
+// invisible format character: shown in a listing, it could reorder or hide
+// part of a name ("invoice\u202Efdp.exe" reads as "invoiceexe.pdf").
+func isInvisibleFormat(r rune) bool {
+	switch {
+	case r == 0x061C, // Arabic letter mark
+		0x200B <= r && r <= 0x200F, // zero-width space, joiners, LRM, RLM
+		0x202A <= r && r <= 0x202E, // embeddings and overrides
+		0x2060 <= r && r <= 0x2064, // word joiner, invisible operators
+		0x2066 <= r && r <= 0x2069, // isolates
+		r == 0xFEFF: // zero-width no-break space (byte order mark)
+		return true
+	}
+	return false
 }
 
 // newID returns a fresh random identifier: 16 bytes as lowercase hex, so it

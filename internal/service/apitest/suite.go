@@ -3,8 +3,10 @@ package apitest
 import (
 	"crypto/rand"
 	"crypto/rsa"
+	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -29,6 +31,7 @@ func Run(t *testing.T, target Target) {
 	t.Run("access", func(t *testing.T) { testAccess(t, target) })
 	t.Run("authentication", func(t *testing.T) { testAuthentication(t, target) })
 	t.Run("bad input", func(t *testing.T) { testBadInput(t, target) })
+	t.Run("invisible characters", func(t *testing.T) { testInvisibleNames(t, target) })
 }
 
 // testHealth checks the one endpoint that needs no token and no account.
@@ -527,4 +530,41 @@ func (z *zeros) Read(p []byte) (int, error) {
 	clear(p)
 	z.n -= int64(len(p))
 	return len(p), nil
+}
+
+// testInvisibleNames checks that every kind of name refuses bidirectional
+// controls and invisible format characters, which could make a listing
+// show a name other than the one stored.
+func testInvisibleNames(t *testing.T, target Target) {
+	w := newWorld(t, target)
+	a := w.a
+	pub := &w.alice.key.PublicKey
+	wrappedKey := wrap(t, pub, w.shared.projectKey)
+	sealed := wrap(t, pub, []byte("t0ken"))
+
+	for _, invisible := range []string{"\u202e", "\u200b", "\u2066", "\u2060", "\ufeff"} {
+		code := fmt.Sprintf("%U", []rune(invisible)[0])
+		a.fails(a.call("POST", "/api/projects", w.alice.token, map[string]string{
+			"name": "invoice" + invisible + "fdp.exe", "wrappedKey": wrappedKey,
+		}), http.StatusBadRequest,
+			`field "name" contains an invisible formatting character (`+code+`)`)
+		a.fails(a.call("POST", "/api/nodes", w.alice.token, map[string]string{
+			"name": "builder" + invisible, "publicKey": keys.PublicKeyPEM(&testKeys.other.PublicKey),
+		}), http.StatusBadRequest,
+			`field "name" contains an invisible formatting character (`+code+`)`)
+		a.fails(a.raw("POST", "/api/projects/"+w.shared.id+"/files?name="+
+			url.QueryEscape("report"+invisible+"fdp.exe"), w.alice.token,
+			"application/octet-stream", make([]byte, 32)), http.StatusBadRequest,
+			`query parameter "name" contains an invisible formatting character (`+code+`)`)
+		a.fails(a.call("POST", "/api/secrets", w.alice.token, map[string]any{
+			"name": "CI" + invisible, "type": "token", "fields": map[string]string{"token": sealed},
+		}), http.StatusBadRequest, `field "name" must be 1 to 64 letters, digits or '_'`)
+		a.fails(a.call("POST", "/api/secrets", w.alice.token, map[string]any{
+			"name": "CI", "type": "token", "fields": map[string]string{"tok" + invisible: sealed},
+		}), http.StatusBadRequest, fmt.Sprintf("the field name %q must be 1 to 64 letters or "+
+			"digits", "tok"+invisible))
+		a.fails(a.call("POST", "/api/signup", "", map[string]string{"username": "eve" + invisible}),
+			http.StatusBadRequest, `field "username" must be 2 to 32 characters: lowercase `+
+				`letters, digits, '.', '_' or '-', starting with a letter or digit`)
+	}
 }
