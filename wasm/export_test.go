@@ -1,11 +1,15 @@
 package main
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/pem"
 	"errors"
 	"strings"
 	"testing"
 
 	"github.com/hack-pad/safejs"
+	"github.com/ownkey/ownkey/internal/testvectors"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -137,4 +141,33 @@ func TestDeriveRejectsBadInputBeforeWork(t *testing.T) {
 	jobs.Lock()
 	assert.Empty(t, jobs.cancel)
 	jobs.Unlock()
+}
+
+func TestParsePublicKeyReencodesAndRefusesPrivateKeys(t *testing.T) {
+	vector := testvectors.Derivations(t)[0]
+	for _, pasted := range []string{vector.PublicPKCS1, vector.PublicSPKI,
+		"\n  " + vector.PublicSPKI + "\n\n"} {
+		value, rejection := await(t, call(now(parsePublicKey), pasted))
+		require.Empty(t, rejection)
+		pemValue, _ := value.Get("publicKeyPem")
+		pemText, _ := pemValue.String()
+		assert.Equal(t, vector.PublicPKCS1, pemText, "re-encoded as PKCS#1")
+		fingerprintValue, _ := value.Get("fingerprint")
+		fingerprint, _ := fingerprintValue.String()
+		block, _ := pem.Decode([]byte(vector.PublicPKCS1))
+		sum := sha256.Sum256(block.Bytes)
+		assert.Equal(t, hex.EncodeToString(sum[:]), fingerprint)
+		bitsValue, _ := value.Get("bits")
+		bits, _ := bitsValue.Int()
+		assert.Equal(t, 2048, bits)
+	}
+
+	_, rejection := await(t, call(now(parsePublicKey), vector.PrivatePKCS8))
+	assert.Equal(t, `keys: malformed key: expected an "RSA PUBLIC KEY" or "PUBLIC KEY" `+
+		`block, got a private key ("PRIVATE KEY")`, rejection)
+	_, rejection = await(t, call(now(parsePublicKey), "not a key"))
+	assert.Equal(t, "keys: malformed key: no PEM block found (expected -----BEGIN ...-----)",
+		rejection)
+	_, rejection = await(t, call(now(parsePublicKey), 42))
+	assert.Equal(t, "wasm: the public key must be a string, got number", rejection)
 }

@@ -70,6 +70,7 @@ func newAPI() (*api, error) {
 		"wrapProjectKey":   now(wrapProjectKey),
 		"unwrapProjectKey": now(unwrapProjectKey),
 		"sealSecret":       now(sealSecret),
+		"parsePublicKey":   now(parsePublicKey),
 		"openSecret":       now(openSecret),
 		"fileStart":        now(fileStart),
 		"fileUpdate":       now(fileUpdate),

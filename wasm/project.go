@@ -1,7 +1,9 @@
 package main
 
 import (
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 
 	"github.com/hack-pad/safejs"
 	"github.com/ownkey/ownkey/internal/keys"
@@ -35,6 +37,24 @@ func wrapProjectKey(args []safejs.Value) (any, error) {
 		return nil, err
 	}
 	return base64.StdEncoding.EncodeToString(wrapped), nil
+}
+
+// parsePublicKey is parsePublicKey(pem): a pasted public key (PKCS#1 or
+// SPKI) read as the service and the CLI read it, and given back re-encoded
+// as PKCS#1 PEM, with its fingerprint and size. The page sends only the
+// re-encoded PEM, so that a private key or any other pasted text is refused
+// here, before a request could carry it.
+func parsePublicKey(args []safejs.Value) (any, error) {
+	pub, err := publicKeyArg(args, 0)
+	if err != nil {
+		return nil, err
+	}
+	fingerprint := sha256.Sum256(keys.PublicKeyDER(pub))
+	return map[string]any{
+		"publicKeyPem": keys.PublicKeyPEM(pub),
+		"fingerprint":  hex.EncodeToString(fingerprint[:]),
+		"bits":         pub.N.BitLen(),
+	}, nil
 }
 
 // sealSecret is sealSecret(publicKeyPem, text): the UTF-8 of text

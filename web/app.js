@@ -10,6 +10,10 @@ import { Client, ServiceError } from './service.js';
 
 const SESSION = 'ownkey.session';
 
+// USER_TOKEN is the shape of a user's API token (docs/API.md): "oku_" and
+// 32 bytes in unpadded base64url.
+const USER_TOKEN = /^oku_[A-Za-z0-9_-]{43}$/;
+
 const $ = (id) => document.getElementById(id);
 
 const state = {
@@ -154,6 +158,14 @@ async function signIn() {
     say('account-message', 'error', 'Type your username and your API token.');
     return;
   }
+  // Only something shaped like a token is sent: a secret pasted here by
+  // mistake stays in this page.
+  if (!USER_TOKEN.test(token)) {
+    $('signin-token').value = '';
+    say('account-message', 'error', 'That is not an API token: they start with "oku_" ' +
+      'and are 47 characters long. Nothing was sent; paste the token you were given.');
+    return;
+  }
   say('account-message', 'info', 'Signing in…');
   try {
     await signedIn(username, token);
@@ -205,7 +217,14 @@ export function checkNote() {
     ? 'Your master key is registered with the service: unlocking checks your secret ' +
       'against its signed proof before anything is opened.'
     : 'No master key is registered for this account yet: the first unlock registers ' +
-      'its public key and a signed proof (never your secret or the private key).';
+      'its public key and a signed proof (never your secret or the private key). ' +
+      'That key is the account\'s for good, so type your secret twice.';
+}
+
+// firstUnlock is true when the account has no master key yet: the next
+// unlock registers one for good, so the page asks for the secret twice.
+export function firstUnlock() {
+  return state.client !== null && !state.hasMasterKey;
 }
 
 // checkMasterKey checks a freshly derived key against the service: the
@@ -655,22 +674,47 @@ function renderNodeSelects() {
     : 'The project key is wrapped again, in this page, to the node\'s public key.';
 }
 
+// PRIVATE_BLOCK spots a pasted private key, so that the field holding it
+// is emptied at once.
+const PRIVATE_BLOCK = /-----BEGIN [A-Z ]*PRIVATE KEY-----/;
+
 async function registerNode() {
   const name = $('node-name').value.trim();
-  const publicKey = $('node-public-key').value;
-  if (name === '' || publicKey.trim() === '') {
+  const pasted = $('node-public-key').value;
+  if (name === '' || pasted.trim() === '') {
     say('nodes-message', 'error', 'Give the node a name and paste its public key first.');
     return;
   }
+
+  // The pasted text is read in the Worker first, and only the key it holds,
+  // written out again, is sent: a private key or anything else pasted by
+  // mistake never leaves this page.
+  let parsed;
+  try {
+    parsed = await ownkey.parsePublicKey(pasted);
+  } catch (err) {
+    const privateKey = PRIVATE_BLOCK.test(pasted);
+    if (privateKey) {
+      $('node-public-key').value = '';
+    }
+    say('nodes-message', 'error', `That is not a node's public key: ${words(err)} ` +
+      (privateKey ? 'A private key must stay on its node: it was cleared from this page ' +
+        'and nothing was sent. ' : 'Nothing was sent. ') +
+      'Paste the RSA PUBLIC KEY block that `ownkey derive` prints on the node.');
+    return;
+  }
+
   say('nodes-message', 'info', 'Registering the node…');
   try {
-    const node = await state.client.call('POST', '/nodes', { name, publicKey });
+    const node = await state.client.call('POST', '/nodes',
+      { name, publicKey: parsed.publicKeyPem });
     $('node-token-value').textContent = node.token;
     $('node-token-once').hidden = false;
     $('node-name').value = '';
     $('node-public-key').value = '';
     await loadNodes();
-    say('nodes-message', 'ok', `Registered ${node.name}. Copy its token now.`);
+    say('nodes-message', 'ok', `Registered ${node.name} (key fingerprint ` +
+      `${parsed.fingerprint.slice(0, 16)}…). Copy its token now.`);
   } catch (err) {
     say('nodes-message', 'error', `Could not register the node: ${words(err)}`);
   }

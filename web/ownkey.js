@@ -158,6 +158,20 @@ export function wrapProjectKey(projectKey, publicKeyPem) {
   return client.call('wrapProjectKey', [handle, publicKeyPem]);
 }
 
+// parsePublicKey reads a pasted public key PEM (PKCS#1 or SPKI) in the
+// Worker, as the service and the CLI read it, and resolves to
+// {publicKeyPem, fingerprint, bits}: the key re-encoded as PKCS#1 PEM, the
+// SHA-256 of its PKCS#1 DER in hex, and its size. Anything else (a private
+// key, bare base64, other text) rejects with the parser's reason. Send
+// publicKeyPem onwards, never the pasted text.
+export async function parsePublicKey(pem) {
+  if (typeof pem !== 'string') {
+    throw new TypeError('ownkey: the public key must be a string');
+  }
+  const client = await ready();
+  return client.call('parsePublicKey', [pem]);
+}
+
 // sealSecret encrypts text (at most 245 UTF-8 bytes for RSA-2048) to
 // publicKeyPem and returns it in base64.
 export async function sealSecret(publicKeyPem, text) {

@@ -13,6 +13,7 @@ const $ = (id) => document.getElementById(id);
 const state = {
   masterKey: null,
   projectKey: null,
+  projectKeySource: '', // where the current project key came from, for the page
   deriving: null, // AbortController of the running derivation
   fileWork: null, // AbortController of the running file job
   downloadUrl: null,
@@ -73,7 +74,22 @@ function storedCheck() {
     'Use "Forget the stored check" and unlock again.');
 }
 
+// firstUse is true when the next unlock fixes the master key: the account
+// has none registered yet, or (without the service) this browser stores no
+// check. The secret is then asked for twice.
+function firstUse() {
+  if (state.service) {
+    return app.firstUnlock();
+  }
+  return localStorage.getItem(CHECK_STORAGE) === null;
+}
+
 function showCheckNote() {
+  const twice = firstUse();
+  $('secret-again-row').hidden = !twice;
+  if (!twice) {
+    $('secret-again').value = '';
+  }
   if (state.service) {
     $('check-note').textContent = app.checkNote();
     $('reset-check').hidden = true;
@@ -88,6 +104,25 @@ function showCheckNote() {
   $('reset-check').hidden = !stored;
 }
 
+const mismatch = 'The two secrets differ. Nothing was derived or registered: type your ' +
+  'secret again in both fields.';
+
+// A password field drops line breaks without a word, so a pasted secret
+// with one would derive another key than the command line does.
+const lineBreak = 'This text has a line break, and line breaks cannot be typed here ' +
+  '(this field would drop them and derive another key). Nothing was pasted. A secret ' +
+  'with a line break works only on the command line: ownkey derive < secret-file.';
+
+// refuseLineBreaks stops a paste or drop of text with \r or \n into a
+// secret field, and says why.
+function refuseLineBreaks(event, text) {
+  if (typeof text !== 'string' || !/[\r\n]/.test(text)) {
+    return;
+  }
+  event.preventDefault();
+  say('master-message', 'error', lineBreak);
+}
+
 const wrongSecret = 'This is not the secret you used before (or not the same key size). ' +
   'Nothing was opened; check it and try again.';
 
@@ -98,6 +133,7 @@ async function adopt(key) {
   }
   state.masterKey = key;
   $('secret').value = '';
+  $('secret-again').value = '';
   $('public-key-pem').value = key.publicKeyPem;
   $('fingerprint').textContent = key.fingerprint;
   $('master-unlocked').hidden = false;
@@ -109,6 +145,20 @@ async function unlock() {
   if (secret === '') {
     say('master-message', 'error', 'Type your secret first.');
     return;
+  }
+  if (firstUse()) {
+    // The first unlock fixes the key for good: a typo must not.
+    const again = $('secret-again').value;
+    if (again === '') {
+      say('master-message', 'error', 'Type your secret again in "Type it again": this ' +
+        'first unlock makes it your master key for good.');
+      return;
+    }
+    if (again !== secret) {
+      $('secret-again').value = '';
+      say('master-message', 'error', mismatch);
+      return;
+    }
   }
 
   const controller = new AbortController();
@@ -193,6 +243,8 @@ async function lock() {
   const keys = [state.masterKey, state.projectKey].filter(Boolean);
   state.masterKey = null;
   state.projectKey = null;
+  state.projectKeySource = '';
+  showKeyInUse();
   await Promise.all(keys.map((k) => k.forget().catch(() => {})));
   $('master-unlocked').hidden = true;
   $('public-key-pem').value = '';
@@ -206,9 +258,28 @@ async function lock() {
   setEnabled();
 }
 
-async function replaceProjectKey(projectKey) {
+function clock() {
+  return new Date().toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+}
+
+// showKeyInUse says which project key files are encrypted and decrypted
+// under: the format cannot tell a wrong key (docs/FORMAT.md section 11),
+// so the page must.
+function showKeyInUse() {
+  const text = state.projectKey
+    ? `Project key in use: ${state.projectKeySource}.`
+    : 'No project key in use: create one or open one above.';
+  $('project-key-status').textContent = text;
+  $('file-key-status').textContent = text;
+}
+
+// replaceProjectKey makes projectKey (or none) the current one, forgetting
+// the last one in the Worker; source says where it came from.
+async function replaceProjectKey(projectKey, source) {
   const old = state.projectKey;
   state.projectKey = projectKey;
+  state.projectKeySource = projectKey ? source : '';
+  showKeyInUse();
   if (old) {
     await old.forget().catch(() => {});
   }
@@ -220,7 +291,7 @@ async function createProjectKey() {
   try {
     const projectKey = await ownkey.newProjectKey();
     const wrapped = await ownkey.wrapProjectKey(projectKey, state.masterKey.publicKeyPem);
-    await replaceProjectKey(projectKey);
+    await replaceProjectKey(projectKey, `a new key, created at ${clock()}`);
     $('wrapped-own').value = wrapped;
     say('project-message', 'ok', 'A new project key is ready. Keep its wrapped copy: ' +
       'it is the only way to open this project\'s files again.');
@@ -239,12 +310,20 @@ async function openProjectKey() {
   say('project-message', 'info', 'Opening the project key…');
   try {
     const projectKey = await state.masterKey.unwrapProjectKey(wrapped);
-    await replaceProjectKey(projectKey);
+    await replaceProjectKey(projectKey,
+      `opened at ${clock()} from the wrapped key you pasted`);
     $('wrapped-own').value = '';
     say('project-message', 'ok', 'Project key opened: you can encrypt and decrypt files.');
   } catch (err) {
+    // The key that was open must not go on being used as if this one had
+    // opened: it is forgotten, and the page says so.
+    const hadKey = state.projectKey !== null;
+    await replaceProjectKey(null);
+    $('wrapped-own').value = '';
     say('project-message', 'error', humane(err) +
-      ' Check that it was wrapped to the public key shown above.');
+      ' Check that it was wrapped to the public key shown above.' +
+      (hadKey ? ' The project key that was in use has been closed: create or open ' +
+        'one before you encrypt or decrypt.' : ''));
   }
   setEnabled();
 }
@@ -311,9 +390,19 @@ async function processFile(direction) {
         $('file-progress-text').textContent = `${megabytes(done)} of ${megabytes(total)}`;
       },
     });
-    offerDownload(blob, outputName(direction, file.name));
-    say('file-message', 'ok', `${direction === 'encrypt' ? 'Encrypted' : 'Decrypted'} ` +
-      `${file.name}: saved as ${outputName(direction, file.name)}.`);
+    const saved = outputName(direction, file.name);
+    offerDownload(blob, saved);
+    if (direction === 'encrypt') {
+      say('file-message', 'ok', `Encrypted ${file.name} under ${state.projectKeySource}: ` +
+        `saved as ${saved}.`);
+    } else {
+      // The format has no integrity check (docs/FORMAT.md section 11): a
+      // wrong key most often fails on the padding, but not always.
+      say('file-message', 'warn', `Decrypted ${file.name} under ` +
+        `${state.projectKeySource}: saved as ${saved}. ownkey cannot check that this ` +
+        `was the right key: if ${saved} is unreadable, the file was encrypted under ` +
+        'another project key.');
+    }
   } catch (err) {
     const verb = direction === 'encrypt' ? 'encrypt' : 'decrypt';
     say('file-message', 'error', err && err.name === 'AbortError'
@@ -355,10 +444,29 @@ let ownkeyReady = false;
 function wire() {
   $('derive').addEventListener('click', unlock);
   $('secret').addEventListener('keydown', (event) => {
+    if (event.key !== 'Enter' || $('derive').disabled) {
+      return;
+    }
+    if (!$('secret-again-row').hidden && $('secret-again').value === '') {
+      $('secret-again').focus();
+      return;
+    }
+    unlock();
+  });
+  $('secret-again').addEventListener('keydown', (event) => {
     if (event.key === 'Enter' && !$('derive').disabled) {
       unlock();
     }
   });
+  for (const id of ['secret', 'secret-again']) {
+    const field = $(id);
+    field.addEventListener('paste', (event) => refuseLineBreaks(event,
+      event.clipboardData ? event.clipboardData.getData('text/plain') : ''));
+    field.addEventListener('drop', (event) => refuseLineBreaks(event,
+      event.dataTransfer ? event.dataTransfer.getData('text/plain') : ''));
+    field.addEventListener('beforeinput', (event) => refuseLineBreaks(event,
+      event.data || (event.dataTransfer ? event.dataTransfer.getData('text/plain') : '')));
+  }
   $('derive-cancel').addEventListener('click', () => state.deriving && state.deriving.abort());
   $('lock').addEventListener('click', lock);
   $('reset-check').addEventListener('click', () => {
@@ -403,6 +511,7 @@ function serviceMode() {
 
 async function start() {
   wire();
+  showKeyInUse();
   if (await detect()) {
     serviceMode();
   }

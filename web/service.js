@@ -21,29 +21,46 @@ const UNREACHABLE = 'The service cannot be reached: check that it is running and
   'this computer is online, then try again.';
 
 // detect resolves to true when the page is served by `ownkey serve` (an
-// API under /api/ answers in JSON), false for a page served alone.
+// API under /api/ answers in JSON), false for a page served alone. It asks
+// GET /api/health, which needs no token; a service from before that
+// endpoint answers 404, and is then asked GET /api/me as before.
 export async function detect() {
+  const health = await probe('/api/health');
+  if (health === null) {
+    return false;
+  }
+  if (health.status === 404) {
+    const me = await probe('/api/me');
+    return me !== null && me.json;
+  }
+  return health.json;
+}
+
+// probe GETs path without a token and resolves to {status, json}, or null
+// when nothing answered. An answer in JSON is the service's, and is written
+// to the audit log like any other request.
+async function probe(path) {
   let response;
   try {
-    response = await fetch('api/me', { cache: 'no-store' });
+    response = await fetch(path.slice(1), { cache: 'no-store' });
   } catch {
-    return false;
+    return null;
   }
   const text = await response.text().catch(() => '');
   const type = response.headers.get('Content-Type') || '';
-  const service = type.startsWith('application/json');
-  if (service) {
+  const json = type.startsWith('application/json');
+  if (json) {
     let answer = null;
     try {
       answer = JSON.parse(text);
     } catch {
       // recorded as it is
     }
-    audit.record({ method: 'GET', path: '/api/me', status: response.status, sent: 0,
+    audit.record({ method: 'GET', path, status: response.status, sent: 0,
       received: encoder.encode(text).length, sentKinds: [],
       receivedKinds: answer ? audit.kindsOfJSON(answer) : [] });
   }
-  return service;
+  return { status: response.status, json };
 }
 
 // Client calls the API with one token (a user's, or none for sign-up).

@@ -58,7 +58,7 @@ async function instantiate(url, imports) {
 // Operations passed straight to the instance, arguments unchanged.
 const direct = new Set([
   'cancel', 'publicKey', 'createChallenge', 'verifyChallenge', 'newProjectKey',
-  'wrapProjectKey', 'unwrapProjectKey', 'sealSecret', 'openSecret',
+  'wrapProjectKey', 'unwrapProjectKey', 'sealSecret', 'openSecret', 'parsePublicKey',
 ]);
 
 async function run(id, op, args) {

@@ -11,11 +11,15 @@ import (
 
 const wrongSecretMessage = "This is not the secret you used before"
 
-// unlock types secret into the master key dialog, derives, and waits until
-// the dialog has settled. It returns the message the page shows.
+// unlock types secret into the master key dialog (twice, when the page asks
+// for it again on first use), derives, and waits until the dialog has
+// settled. It returns the message the page shows.
 func (p *page) unlock(secret string) string {
 	p.t.Helper()
 	p.setValue("#secret", secret)
+	if !eval[bool](p, `document.getElementById('secret-again-row').hidden`) {
+		p.setValue("#secret-again", secret) // the first unlock asks twice
+	}
 	p.click("#derive")
 	p.waitFor(`document.getElementById('derive-busy').hidden && ` +
 		`document.getElementById('master-message').textContent !== ''`)
@@ -64,6 +68,7 @@ func TestUnlockCancelButton(t *testing.T) {
 	p := openPage(t)
 
 	p.setValue("#secret", vector.Secret)
+	p.setValue("#secret-again", vector.Secret)
 	p.setValue("#bits", "4096")
 	p.click("#derive")
 	p.waitFor(`document.getElementById('derive-progress').value > 0`)

@@ -169,8 +169,9 @@ func runFlow(t *testing.T, start Service) {
 	a.setValue("#node-public-key", "not a key")
 	class, text = a.act("#register-node", "nodes-message")
 	assert.Contains(t, class, "error")
-	assert.Equal(t, `Could not register the node: Field "publicKey": malformed key: `+
-		`no PEM block found (expected -----BEGIN ...-----).`, text)
+	assert.Equal(t, "That is not a node's public key: Malformed key: no PEM block found "+
+		"(expected -----BEGIN ...-----). Nothing was sent. Paste the RSA PUBLIC KEY block "+
+		"that `ownkey derive` prints on the node.", text)
 	a.screenshot("3-errors")
 
 	// Bob becomes a member.
@@ -303,13 +304,16 @@ func runFlow(t *testing.T, start Service) {
 	}
 }
 
-// unlock types a secret into the master key dialog and waits for the
-// outcome.
+// unlock types a secret into the master key dialog (twice on first use)
+// and waits for the outcome.
 func unlock(tb *tab, secret string) string {
 	tb.t.Helper()
 	tb.waitFor(`!document.getElementById('master').hidden && ` +
 		`!document.getElementById('derive').disabled`)
 	tb.setValue("#secret", secret)
+	if !tb.hidden("#secret-again-row") {
+		tb.setValue("#secret-again", secret) // the first unlock asks twice
+	}
 	_, text := tb.act("#derive", "master-message")
 	tb.waitFor(`document.getElementById('derive-busy').hidden`)
 	return text
