@@ -221,8 +221,8 @@ func (h *Handler) grantProject(w http.ResponseWriter, r *http.Request, c caller)
 }
 
 type grantSecretRequest struct {
-	SecretID string            `json:"secretId"`
-	Fields   map[string]string `json:"fields"`
+	SecretID string       `json:"secretId"`
+	Fields   sealedFields `json:"fields"`
 }
 
 // grantSecret gives one of the caller's nodes one of the caller's secrets,

@@ -14,9 +14,9 @@ import (
 const maxSecretFields = 32
 
 type createSecretRequest struct {
-	Name   string            `json:"name"`
-	Type   string            `json:"type"`
-	Fields map[string]string `json:"fields"`
+	Name   string       `json:"name"`
+	Type   string       `json:"type"`
+	Fields sealedFields `json:"fields"`
 }
 
 type secretJSON struct {

@@ -70,7 +70,7 @@ func writeError(w http.ResponseWriter, e *apiError) {
 }
 
 // decodeJSON reads r's body, which must be one JSON object of known fields,
-// into dst.
+// each key once, into dst.
 func decodeJSON(w http.ResponseWriter, r *http.Request, dst any) error {
 	mediaType, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || mediaType != "application/json" {
@@ -78,8 +78,17 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, dst any) error {
 			"send the body as JSON with Content-Type: application/json")
 	}
 
-	body := http.MaxBytesReader(w, r.Body, maxJSONBody)
-	dec := json.NewDecoder(body)
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxJSONBody))
+	if err != nil {
+		return jsonError(err)
+	}
+	// encoding/json keeps the last of two equal keys; refuse them instead,
+	// so what is checked is what a reader of the body sees.
+	if key, ok := duplicateKey(body); ok {
+		return errorf(http.StatusBadRequest, "the JSON key %q appears more than once", key)
+	}
+
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
 		return jsonError(err)
@@ -93,13 +102,96 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, dst any) error {
 	return nil
 }
 
+// duplicateKey returns the first key that appears twice in one object of
+// the first JSON value in body, as a dotted path ("fields.token"); at the
+// top level "Name" repeats "name". A body that is not JSON has none:
+// decoding it reports why.
+func duplicateKey(body []byte) (string, bool) {
+	type level struct {
+		object  bool
+		path    string
+		keys    map[string]bool
+		key     string // the last key read, in an object
+		wantKey bool   // an object's next token is a key or '}'
+		index   int    // the next element's index, in an array
+	}
+	var stack []*level
+	childPath := func() string {
+		if len(stack) == 0 {
+			return ""
+		}
+		top := stack[len(stack)-1]
+		if top.object {
+			return joinPath(top.path, top.key)
+		}
+		top.index++
+		return fmt.Sprintf("%s[%d]", top.path, top.index-1)
+	}
+	valueDone := func() {
+		if len(stack) > 0 && stack[len(stack)-1].object {
+			stack[len(stack)-1].wantKey = true
+		}
+	}
+
+	dec := json.NewDecoder(bytes.NewReader(body))
+	for {
+		token, err := dec.Token()
+		if err != nil {
+			return "", false
+		}
+		if n := len(stack); n > 0 && stack[n-1].object && stack[n-1].wantKey {
+			top := stack[n-1]
+			if key, ok := token.(string); ok {
+				// The top level decodes into a struct, whose fields
+				// encoding/json matches without regard to case.
+				seen := key
+				if n == 1 {
+					seen = strings.ToLower(key)
+				}
+				if top.keys[seen] {
+					return joinPath(top.path, key), true
+				}
+				top.keys[seen], top.key, top.wantKey = true, key, false
+				continue
+			}
+		}
+		switch token {
+		case json.Delim('{'):
+			stack = append(stack, &level{object: true, path: childPath(),
+				keys: map[string]bool{}, wantKey: true})
+			continue
+		case json.Delim('['):
+			stack = append(stack, &level{path: childPath()})
+			continue
+		case json.Delim('}'), json.Delim(']'):
+			stack = stack[:len(stack)-1]
+		default:
+			childPath() // a scalar takes its place in an array
+		}
+		if len(stack) == 0 {
+			return "", false
+		}
+		valueDone()
+	}
+}
+
+func joinPath(parent, key string) string {
+	if parent == "" {
+		return key
+	}
+	return parent + "." + key
+}
+
 func jsonError(err error) error {
 	var (
+		apiErr    *apiError
 		tooLarge  *http.MaxBytesError
 		syntax    *json.SyntaxError
 		wrongType *json.UnmarshalTypeError
 	)
 	switch {
+	case errors.As(err, &apiErr): // from an UnmarshalJSON method such as sealedFields'
+		return apiErr
 	case errors.As(err, &tooLarge):
 		return errorf(http.StatusRequestEntityTooLarge,
 			"the JSON body is larger than %d KiB", maxJSONBody>>10)
@@ -123,6 +215,51 @@ func jsonError(err error) error {
 	}
 	return errorf(http.StatusBadRequest, "malformed JSON: %s",
 		strings.TrimPrefix(err.Error(), "json: "))
+}
+
+// sealedFields is a secret's named fields in a request, each wrapped and in
+// base64. It decodes itself so that a field of the wrong type is named
+// ("fields.token"), which encoding/json does not do for map values.
+type sealedFields map[string]string
+
+func (f *sealedFields) UnmarshalJSON(data []byte) error {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return errorf(http.StatusBadRequest, "field %q must be a JSON object, got %s",
+			"fields", jsonKind(data))
+	}
+	fields := make(sealedFields, len(raw))
+	for name, value := range raw {
+		var sealed string
+		if err := json.Unmarshal(value, &sealed); err != nil {
+			return errorf(http.StatusBadRequest, "field %q must be a string, got %s",
+				"fields."+name, jsonKind(value))
+		}
+		fields[name] = sealed
+	}
+	*f = fields
+	return nil
+}
+
+// jsonKind names the kind of a JSON value as encoding/json's errors do.
+func jsonKind(value []byte) string {
+	value = bytes.TrimSpace(value)
+	if len(value) == 0 {
+		return "nothing"
+	}
+	switch value[0] {
+	case '"':
+		return "string"
+	case '{':
+		return "object"
+	case '[':
+		return "array"
+	case 't', 'f':
+		return "bool"
+	case 'n':
+		return "null"
+	}
+	return "number"
 }
 
 func jsonTypeName(kind string) string {
@@ -205,7 +342,7 @@ func isInvisibleFormat(r rune) bool {
 		0x202A <= r && r <= 0x202E, // embeddings and overrides
 		0x2060 <= r && r <= 0x2064, // word joiner, invisible operators
 		0x2066 <= r && r <= 0x2069, // isolates
-		r == 0xFEFF: // zero-width no-break space (byte order mark)
+		r == 0xFEFF:                // zero-width no-break space (byte order mark)
 		return true
 	}
 	return false

@@ -295,6 +295,12 @@ func testBadInput(t *testing.T, target Target) {
 			`field "wrappedKey" is not valid base64 (standard alphabet, with padding)`},
 		{"missing key", "application/json", `{"name":"new"}`, http.StatusBadRequest,
 			`field "wrappedKey" is required`},
+		{"duplicate key", "application/json", valid[:len(valid)-1] + `,"name":"other"}`,
+			http.StatusBadRequest, `the JSON key "name" appears more than once`},
+		{"duplicate key, escaped", "application/json", valid[:len(valid)-1] + `,"n\u0061me":"x"}`,
+			http.StatusBadRequest, `the JSON key "name" appears more than once`},
+		{"duplicate key, other case", "application/json", valid[:len(valid)-1] + `,"NAME":"x"}`,
+			http.StatusBadRequest, `the JSON key "NAME" appears more than once`},
 	}
 	for _, c := range jsonCases {
 		t.Run("project "+c.name, func(t *testing.T) {
@@ -308,6 +314,25 @@ func testBadInput(t *testing.T, target Target) {
 	if len(projects.Projects) != 2 {
 		t.Fatalf("refused projects were stored: alice has %d, want 2", len(projects.Projects))
 	}
+
+	// A secret's sealed fields: a repeated name or a value that is not a
+	// string is named as fields.<name>.
+	sealed := `"` + wrap(t, &w.alice.key.PublicKey, []byte("t0ken")) + `"`
+	secretCases := []struct{ fields, message string }{
+		{`{"token":` + sealed + `,"token":` + sealed + `}`,
+			`the JSON key "fields.token" appears more than once`},
+		{`{"token":5}`, `field "fields.token" must be a string, got number`},
+		{`{"token":{"v":` + sealed + `}}`, `field "fields.token" must be a string, got object`},
+		{`"token"`, `field "fields" must be a JSON object, got string`},
+	}
+	for _, c := range secretCases {
+		a.fails(a.raw("POST", "/api/secrets", w.alice.token, "application/json",
+			[]byte(`{"name":"S","type":"token","fields":`+c.fields+`}`)),
+			http.StatusBadRequest, c.message)
+	}
+	a.fails(a.raw("POST", "/api/nodes/"+w.node.id+"/secrets", w.alice.token, "application/json",
+		[]byte(`{"secretId":"`+w.secretID+`","fields":{"host":true}}`)),
+		http.StatusBadRequest, `field "fields.host" must be a string, got bool`)
 
 	// The master key proof: every part is checked before anything is
 	// stored.
