@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 
 	"github.com/ownkey/ownkey/internal/aescbc"
 )
@@ -110,15 +112,22 @@ func measuredInput(stdin io.Reader) (file io.Reader, size int64, cleanup func(),
 		}
 	}
 
-	// Limitation: a process killed before cleanup leaves this copy (of the
-	// ciphertext, never the plaintext) in the temporary directory.
+	// SIGINT or SIGTERM while the copy exists removes it before exiting:
+	// it can be as large as the input. The handler is in place before the
+	// file is made, so no signal finds it unwatched. (SIGKILL still leaves
+	// it, holding ciphertext only.)
+	signals := make(chan os.Signal, 1)
+	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
 	spool, err := os.CreateTemp("", "ownkey-decrypt-*") // mode 0600
 	if err != nil {
+		signal.Stop(signals)
 		return nil, 0, nil, fmt.Errorf("making a temporary copy of the input: %w", err)
 	}
+	stopWatching := removeOnSignal(signals, spool.Name())
 	cleanup = func() {
 		spool.Close()
 		os.Remove(spool.Name())
+		stopWatching()
 	}
 
 	size, err = io.Copy(spool, stdin)
@@ -130,6 +139,29 @@ func measuredInput(stdin io.Reader) (file io.Reader, size int64, cleanup func(),
 		return nil, 0, nil, fmt.Errorf("making a temporary copy of the input: %w", err)
 	}
 	return spool, size, cleanup, nil
+}
+
+// removeOnSignal removes path and exits, with 128 plus the signal's number
+// as a shell reports it, when a signal arrives on signals; the returned
+// function stops watching and restores the signals' default action.
+func removeOnSignal(signals chan os.Signal, path string) (stop func()) {
+	done := make(chan struct{})
+	go func() {
+		select {
+		case sig := <-signals:
+			os.Remove(path)
+			status := 130 // SIGINT
+			if sig == syscall.SIGTERM {
+				status = 143
+			}
+			os.Exit(status)
+		case <-done:
+		}
+	}()
+	return func() {
+		signal.Stop(signals)
+		close(done)
+	}
 }
 
 // readProjectKey reads a 32-byte project key from path: standard base64,

@@ -10,9 +10,12 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/ownkey/ownkey/internal/testvectors"
 	"github.com/stretchr/testify/assert"
@@ -335,4 +338,63 @@ func TestDecryptNoSpool(t *testing.T) {
 	assert.True(t, strings.HasPrefix(stderr,
 		"ownkey decrypt: making a temporary copy of the input: "), stderr)
 	assert.Empty(t, stdout)
+}
+
+// TestDecryptSpoolRemovedOnSignal: SIGINT or SIGTERM while a piped input is
+// being copied removes the copy, and the exit status says which signal.
+func TestDecryptSpoolRemovedOnSignal(t *testing.T) {
+	keyPath := keyFile(t, testvectors.ChainBytes("signal spool", 32))
+	for _, c := range []struct {
+		signal os.Signal
+		status int
+	}{{os.Interrupt, 130}, {syscall.SIGTERM, 143}} {
+		t.Run(c.signal.String(), func(t *testing.T) {
+			spoolDir := t.TempDir()
+			cmd := exec.Command(ownkeyBinary(t), "decrypt", "--key-file", keyPath)
+			cmd.Env = append(os.Environ(), "TMPDIR="+spoolDir)
+			stdin, err := cmd.StdinPipe()
+			require.NoError(t, err)
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			require.NoError(t, cmd.Start())
+			defer stdin.Close()
+
+			// Feed ciphertext-sized data, without closing the pipe, until
+			// the copy is on disk and growing.
+			chunk := make([]byte, 64<<10)
+			deadline := time.Now().Add(10 * time.Second)
+			for spooled(t, spoolDir) < int64(len(chunk)) {
+				if time.Now().After(deadline) {
+					cmd.Process.Kill()
+					cmd.Wait()
+					t.Fatalf("no ownkey-decrypt-* copy appeared in %s; stderr: %s",
+						spoolDir, stderr.String())
+				}
+				_, err := stdin.Write(chunk)
+				require.NoError(t, err)
+				time.Sleep(10 * time.Millisecond)
+			}
+
+			require.NoError(t, cmd.Process.Signal(c.signal))
+			err = cmd.Wait()
+			var exitErr *exec.ExitError
+			require.ErrorAs(t, err, &exitErr)
+			assert.Equal(t, c.status, exitErr.ExitCode(), "stderr: %s", stderr.String())
+			assertEmptyDir(t, spoolDir)
+		})
+	}
+}
+
+// spooled returns the size of the ownkey-decrypt-* file in dir, 0 if none.
+func spooled(t *testing.T, dir string) int64 {
+	t.Helper()
+	matches, err := filepath.Glob(filepath.Join(dir, "ownkey-decrypt-*"))
+	require.NoError(t, err)
+	var size int64
+	for _, m := range matches {
+		if info, err := os.Stat(m); err == nil {
+			size += info.Size()
+		}
+	}
+	return size
 }
