@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"regexp"
 	"strings"
 	"syscall"
 
@@ -178,23 +179,54 @@ func readProjectKey(path string) ([]byte, error) {
 }
 
 func parseProjectKey(text []byte, path string) ([]byte, error) {
+	expected := "expected the project key in base64, or one " + projectKeyVariable +
+		"<id>=<base64> line"
 	value := strings.TrimSpace(string(text))
-	if name, rest, ok := strings.Cut(value, "="); ok &&
-		strings.HasPrefix(name, projectKeyVariable) && len(name) > len(projectKeyVariable) {
-		value = rest
-	}
 	if value == "" {
 		return nil, fmt.Errorf("the key file %s is empty; expected the project key in base64", path)
 	}
-	if strings.ContainsAny(value, " \t\r\n") {
-		return nil, fmt.Errorf("the key file %s holds more than one line or word; expected only "+
-			"the project key in base64, or one %s<id>=<base64> line", path, projectKeyVariable)
+	if lines := nonBlankLines(value); lines > 1 {
+		return nil, fmt.Errorf("the key file %s holds %d lines; %s", path, lines, expected)
+	}
+
+	// A line copied from a shell profile or an env file: "export " before
+	// the variable, quotes around the value.
+	if rest, ok := strings.CutPrefix(value, "export"); ok && rest != "" &&
+		(rest[0] == ' ' || rest[0] == '\t') {
+		value = strings.TrimLeft(rest, " \t")
+	}
+	if rest, ok := strings.CutPrefix(value, projectKeyVariable); ok {
+		id, encoded, found := strings.Cut(rest, "=")
+		switch {
+		case !found:
+			return nil, fmt.Errorf("the key file %s names %s without '='; expected one "+
+				"%s<id>=<base64> line", path, projectKeyVariable, projectKeyVariable)
+		case id == "":
+			return nil, fmt.Errorf("the key file %s has no project id after %s; expected one "+
+				"%s<id>=<base64> line", path, projectKeyVariable, projectKeyVariable)
+		case strings.ContainsAny(id, " \t"):
+			return nil, fmt.Errorf("the key file %s has a space in the variable's name; "+
+				"expected one %s<id>=<base64> line", path, projectKeyVariable)
+		}
+		value = unquote(encoded)
+		if value == "" {
+			return nil, fmt.Errorf("the key file %s has no value after %s<id>=; %s", path,
+				projectKeyVariable, expected)
+		}
+	} else if variable.MatchString(value) {
+		if _, err := base64.StdEncoding.Strict().DecodeString(value); err != nil {
+			return nil, fmt.Errorf("the key file %s sets a variable other than %s<id>; %s",
+				path, projectKeyVariable, expected)
+		}
+	}
+	if strings.ContainsAny(value, " \t") {
+		return nil, fmt.Errorf("the key file %s is not standard base64: it has a space "+
+			"inside; %s", path, expected)
 	}
 
 	projectKey, err := base64.StdEncoding.Strict().DecodeString(value)
 	if err != nil {
-		return nil, fmt.Errorf("the key file %s is not standard base64; expected the project key "+
-			"in base64, or one %s<id>=<base64> line", path, projectKeyVariable)
+		return nil, fmt.Errorf("the key file %s is not standard base64; %s", path, expected)
 	}
 	if len(projectKey) != aescbc.KeySize {
 		size := len(projectKey)
@@ -203,6 +235,31 @@ func parseProjectKey(text []byte, path string) ([]byte, error) {
 			path, size, aescbc.KeySize)
 	}
 	return projectKey, nil
+}
+
+// variable matches NAME=value, the shape of an environment line. A base64
+// key can match it too (its padding is '='), so a match that decodes as
+// base64 is taken as a key.
+var variable = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*=.`)
+
+// nonBlankLines counts the lines of text that hold more than blank space.
+func nonBlankLines(text string) int {
+	count := 0
+	for _, line := range strings.Split(text, "\n") {
+		if strings.TrimSpace(line) != "" {
+			count++
+		}
+	}
+	return count
+}
+
+// unquote removes one pair of matching quotes around value, as an env file
+// may write it.
+func unquote(value string) string {
+	if len(value) >= 2 && (value[0] == '"' || value[0] == '\'') && value[len(value)-1] == value[0] {
+		return value[1 : len(value)-1]
+	}
+	return value
 }
 
 // readSmallFile reads a file that holds a key or a few lines, refusing one

@@ -122,6 +122,10 @@ func TestKeyFileForms(t *testing.T) {
 		"variable":      "CTX_PROJECT_KEY_42=" + encoded + "\n",
 		"variable uuid": "CTX_PROJECT_KEY_0f6e-91=" + encoded,
 		"variable crlf": "  CTX_PROJECT_KEY_7=" + encoded + "\r\n",
+		"export":        "export CTX_PROJECT_KEY_x=" + encoded + "\n",
+		"export tab":    "export\t CTX_PROJECT_KEY_x=" + encoded,
+		"quoted":        `CTX_PROJECT_KEY_x="` + encoded + `"`,
+		"single quoted": `export CTX_PROJECT_KEY_x='` + encoded + `'`,
 	} {
 		t.Run(name, func(t *testing.T) {
 			keyPath := writeFile(t, "key", []byte(content))
@@ -147,8 +151,10 @@ func TestKeyFileErrors(t *testing.T) {
 		{"missing", "", "the key file " + missing + " does not exist"},
 		{"empty", "", "is empty; expected the project key in base64"},
 		{"blank", " \n\t\n", "is empty; expected the project key in base64"},
-		{"not base64", "not-base64!", "is not standard base64"},
-		{"words", "the key is " + encoded, "holds more than one line or word"},
+		{"not base64", "not-base64!", "is not standard base64; expected the project key in " +
+			"base64, or one CTX_PROJECT_KEY_<id>=<base64> line"},
+		{"not base64, words", "not base64!!", "is not standard base64: it has a space inside"},
+		{"words", "the key is " + encoded, "is not standard base64: it has a space inside"},
 		{"url-safe base64", strings.NewReplacer("+", "-", "/", "_").Replace(
 			base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{0xfb, 0xff}, 16))),
 			"is not standard base64"},
@@ -158,9 +164,19 @@ func TestKeyFileErrors(t *testing.T) {
 			"holds a 31-byte key; a project key is 32 bytes"},
 		{"33 bytes", base64.StdEncoding.EncodeToString(append(key, 1)),
 			"holds a 33-byte key; a project key is 32 bytes"},
-		{"two lines", encoded + "\n" + encoded + "\n", "holds more than one line or word"},
-		{"another variable", "CTX_SECRET_1=" + encoded, "is not standard base64"},
-		{"no project id", "CTX_PROJECT_KEY_=" + encoded, "is not standard base64"},
+		{"two lines", encoded + "\n" + encoded + "\n", "holds 2 lines; expected the project " +
+			"key in base64, or one CTX_PROJECT_KEY_<id>=<base64> line"},
+		{"another variable", "CTX_SECRET_1=" + encoded,
+			"sets a variable other than CTX_PROJECT_KEY_<id>"},
+		{"no project id", "CTX_PROJECT_KEY_=" + encoded,
+			"has no project id after CTX_PROJECT_KEY_; expected one " +
+				"CTX_PROJECT_KEY_<id>=<base64> line"},
+		{"export, no project id", "export CTX_PROJECT_KEY_=" + encoded,
+			"has no project id after CTX_PROJECT_KEY_"},
+		{"no value", "CTX_PROJECT_KEY_x=", "has no value after CTX_PROJECT_KEY_<id>="},
+		{"no equals", "CTX_PROJECT_KEY_x", "names CTX_PROJECT_KEY_ without '='"},
+		{"space in name", "CTX_PROJECT_KEY_x =" + encoded,
+			"has a space in the variable's name"},
 		{"too large", strings.Repeat("A", 5000), "is larger than 4096 bytes"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -108,7 +108,7 @@ func TestDeriveErrors(t *testing.T) {
 		{"8192 bits", "a\n", []string{"--bits", "8192"}, 1,
 			"ownkey derive: keys: unsupported key size: 8192 bits; use 2048, 3072 or 4096\n"},
 		{"stray argument", "a\n", []string{"secret"}, 2,
-			"ownkey derive: usage: unexpected argument \"secret\"\n"},
+			"ownkey derive: usage: unexpected argument \"secret\"\n" + deriveFlags},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			args := append([]string{"derive"}, tc.args...)
@@ -121,6 +121,16 @@ func TestDeriveErrors(t *testing.T) {
 
 	stdout, stderr, status := runCLI(t, nil, "derive", "--bits", "many")
 	assert.Equal(t, 2, status)
-	assert.Contains(t, stderr, "invalid value \"many\" for flag -bits")
+	assert.Equal(t, "ownkey derive: usage: invalid value \"many\" for flag -bits: parse error\n"+
+		deriveFlags, stderr)
 	assert.Empty(t, stdout)
 }
+
+// deriveFlags is how a usage error of derive ends: its flags, as -h lists
+// them.
+const deriveFlags = `Usage of ownkey derive:
+  -bits int
+    	key size: 2048, 3072 or 4096 (default 2048)
+  -private
+    	print the PKCS#8 private key instead of the public key
+`

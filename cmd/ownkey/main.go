@@ -7,11 +7,13 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"strings"
 )
 
 const usage = `usage: ownkey <command> [flags]
@@ -83,15 +85,34 @@ func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
 }
 
 // parseFlags parses args into fs and refuses stray positional arguments.
+// The flag package's own report of a bad flag is held back: the error is
+// printed once, by run, with the command's flags after it.
 func parseFlags(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return fmt.Errorf("%w: %v", errUsage, err)
+	output := fs.Output()
+	var report bytes.Buffer
+	fs.SetOutput(&report)
+	err := fs.Parse(args)
+	fs.SetOutput(output)
+	if errors.Is(err, flag.ErrHelp) {
+		output.Write(report.Bytes())
+		return err
+	}
+	if err != nil {
+		return fmt.Errorf("%w: %v\n%s", errUsage, err, flagUsage(fs))
 	}
 	if fs.NArg() != 0 {
-		return fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
+		return fmt.Errorf("%w: unexpected argument %q\n%s", errUsage, fs.Arg(0), flagUsage(fs))
 	}
 	return nil
+}
+
+// flagUsage is fs's usage line and flags, as -h prints them, without the
+// final line break.
+func flagUsage(fs *flag.FlagSet) string {
+	var text bytes.Buffer
+	output := fs.Output()
+	fs.SetOutput(&text)
+	fs.Usage()
+	fs.SetOutput(output)
+	return strings.TrimRight(text.String(), "\n")
 }

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
@@ -124,4 +125,26 @@ func assertEmptyDir(t *testing.T, dir string) {
 	if len(entries) != 0 {
 		t.Errorf("%s still holds %d entries, the first %q", dir, len(entries), entries[0].Name())
 	}
+}
+
+// TestBadFlagOnce: a bad flag value is reported once, followed by the
+// command's flags, and the status is 2.
+func TestBadFlagOnce(t *testing.T) {
+	stdout, stderr, status := runCLI(t, strings.NewReader("secret"), "derive", "--bits", "abc")
+	require.Equal(t, 2, status)
+	require.Empty(t, stdout)
+	require.Equal(t, 1, strings.Count(stderr, `invalid value "abc" for flag -bits`), stderr)
+	require.True(t, strings.HasPrefix(stderr,
+		"ownkey derive: usage: invalid value \"abc\" for flag -bits: parse error\n"+
+			"Usage of ownkey derive:\n  -bits int\n"), stderr)
+	require.NotContains(t, stderr, "secret")
+
+	_, stderr, status = runCLI(t, nil, "encrypt", "--key-file", "k", "extra")
+	require.Equal(t, 2, status)
+	require.True(t, strings.HasPrefix(stderr, "ownkey encrypt: usage: unexpected argument "+
+		"\"extra\"\nUsage of ownkey encrypt:\n  -key-file string\n"), stderr)
+
+	_, stderr, status = runCLI(t, nil, "derive", "-h")
+	require.Equal(t, 0, status)
+	require.True(t, strings.HasPrefix(stderr, "Usage of ownkey derive:\n"), stderr)
 }
