@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -371,4 +372,23 @@ func mapKeys(m map[string][]byte) []string {
 		keys = append(keys, k)
 	}
 	return keys
+}
+
+// TestPolicyFitsThePage checks index.html against what the policy allows:
+// scripts only from files (no inline <script>, no on* handler attributes,
+// no javascript: URLs), since script-src has no 'unsafe-inline'.
+func TestPolicyFitsThePage(t *testing.T) {
+	page, err := os.ReadFile(filepath.Join("..", "..", "index.html"))
+	require.NoError(t, err)
+	html := strings.ToLower(string(page))
+
+	scripts := regexp.MustCompile(`<script\b[^>]*>`).FindAllString(html, -1)
+	require.NotEmpty(t, scripts, "index.html loads no script")
+	for _, tag := range scripts {
+		require.Contains(t, tag, " src=", "inline script in index.html: %s", tag)
+	}
+	require.Empty(t, regexp.MustCompile(`<[a-z][^>]*\son[a-z]+\s*=`).FindAllString(html, -1),
+		"index.html has inline event handlers")
+	require.NotContains(t, html, "javascript:")
+	require.Contains(t, contentSecurityPolicy, "script-src 'self' 'wasm-unsafe-eval';")
 }
