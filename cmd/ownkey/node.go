@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"unicode/utf8"
 
 	"github.com/ownkey/ownkey/internal/aescbc"
@@ -116,7 +117,9 @@ func runNodeDownload(args []string, stdin io.Reader, stdout, stderr io.Writer) e
 		}
 	}
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	// SIGINT or SIGTERM cancels the download, so decryptToFile removes
+	// its partial output, which is plaintext.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	client, nodeKey, view, err := openNode(ctx, *server, *tokenFile, *bits, stdin)
 	if err != nil {

@@ -5,11 +5,17 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/ownkey/ownkey/internal/aescbc"
 	"github.com/ownkey/ownkey/internal/keys"
@@ -131,4 +137,78 @@ func TestNode(t *testing.T) {
 	_, stderr, status = runCLI(t, strings.NewReader(nodeSecret), "node", "--token-file", tokenFile)
 	require.Equal(t, 2, status)
 	require.Equal(t, "ownkey node: usage: --server and --token-file are required\n", stderr)
+}
+
+// TestNodeDownloadSignal: SIGINT or SIGTERM in the middle of "ownkey node
+// download" removes the partial output, which holds plaintext, and leaves
+// no OUT.
+func TestNodeDownloadSignal(t *testing.T) {
+	nodeSecret := "node secret for the signal test"
+	nodeKey, err := keys.Derive(context.Background(), []byte(nodeSecret), keys.DefaultBits, nil)
+	require.NoError(t, err)
+	projectKey := bytes.Repeat([]byte{7}, aescbc.KeySize)
+	wrapped, err := keys.Wrap(&nodeKey.PublicKey, projectKey)
+	require.NoError(t, err)
+	const projectID, fileID = "0123456789abcdef0123456789abcdef", "fedcba9876543210fedcba9876543210"
+
+	// A service that sends the first 64 KiB of a 16 MiB file, then waits
+	// until the test ends.
+	release := make(chan struct{})
+	service := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/api/node":
+			json.NewEncoder(w).Encode(map[string]any{
+				"id": "n", "name": "n", "publicKey": keys.PublicKeyPEM(&nodeKey.PublicKey),
+				"projects": []map[string]string{{"id": projectID, "name": "p",
+					"wrappedKey": base64.StdEncoding.EncodeToString(wrapped)}},
+			})
+		case "/api/projects/" + projectID + "/files/" + fileID:
+			w.Header().Set("Content-Length", strconv.Itoa(16+16<<20))
+			w.Write(make([]byte, 64<<10))
+			w.(http.Flusher).Flush()
+			<-release
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer service.Close()
+	defer close(release)
+	tokenFile := writeFile(t, "node.token", []byte("okn_test\n"))
+
+	for _, sig := range []os.Signal{os.Interrupt, syscall.SIGTERM} {
+		t.Run(sig.String(), func(t *testing.T) {
+			outDir := t.TempDir()
+			out := filepath.Join(outDir, "model.bin")
+			cmd := exec.Command(ownkeyBinary(t), "node", "download", "--server", service.URL,
+				"--token-file", tokenFile, "--project", projectID, "--file", fileID, "-o", out)
+			cmd.Stdin = strings.NewReader(nodeSecret + "\n")
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			require.NoError(t, cmd.Start())
+
+			deadline := time.Now().Add(60 * time.Second)
+			for {
+				entries, err := os.ReadDir(outDir)
+				require.NoError(t, err)
+				if len(entries) > 0 {
+					info, err := entries[0].Info()
+					if err == nil && info.Size() > 0 {
+						break
+					}
+				}
+				if time.Now().After(deadline) {
+					cmd.Process.Kill()
+					cmd.Wait()
+					t.Fatalf("no partial output appeared; stderr: %s", stderr.String())
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+
+			require.NoError(t, cmd.Process.Signal(sig))
+			err := cmd.Wait()
+			var exitErr *exec.ExitError
+			require.ErrorAs(t, err, &exitErr, "stderr: %s", stderr.String())
+			assertEmptyDir(t, outDir)
+		})
+	}
 }
