@@ -108,7 +108,8 @@ func TestDeriveErrors(t *testing.T) {
 		{"8192 bits", "a\n", []string{"--bits", "8192"}, 1,
 			"ownkey derive: keys: unsupported key size: 8192 bits; use 2048, 3072 or 4096\n"},
 		{"stray argument", "a\n", []string{"secret"}, 2,
-			"ownkey derive: usage: unexpected argument \"secret\"\n" + deriveFlags},
+			"ownkey derive: usage: 1 unexpected argument(s) after the flags; secrets and keys " +
+				"are read from stdin or files, never from arguments\n" + deriveFlags},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			args := append([]string{"derive"}, tc.args...)

@@ -101,7 +101,11 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 		return fmt.Errorf("%w: %v\n%s", errUsage, err, flagUsage(fs))
 	}
 	if fs.NArg() != 0 {
-		return fmt.Errorf("%w: unexpected argument %q\n%s", errUsage, fs.Arg(0), flagUsage(fs))
+		// The argument is not quoted: it may be a key or a secret typed
+		// where a file was expected.
+		return fmt.Errorf("%w: %d unexpected argument(s) after the flags; secrets and keys are "+
+			"read from stdin or files, never from arguments\n%s", errUsage, fs.NArg(),
+			flagUsage(fs))
 	}
 	return nil
 }
