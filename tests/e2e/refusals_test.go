@@ -24,6 +24,11 @@ func TestPageRefusesBeforeSending(t *testing.T) {
 
 	a := newTab(t, browserCtx, "carol")
 	a.open(proxied + "/index.html")
+	// A fresh load finds the service without a refusal in its audit panel.
+	assert.Equal(t, []string{"GET /api/health 200"}, evalIn[[]string](a,
+		`[...document.querySelectorAll('#audit-table tbody tr')]
+		.map(r => r.dataset.method + ' ' + r.dataset.path + ' ' + r.dataset.status)`),
+		"a fresh load's audit panel")
 	a.setValue("#signup-username", carol.username)
 	a.ok("#signup", "account-message")
 	token := a.text("#token-value")
