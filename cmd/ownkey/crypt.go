@@ -256,7 +256,7 @@ func nonBlankLines(text string) int {
 // unquote removes one pair of matching quotes around value, as an env file
 // may write it.
 func unquote(value string) string {
-	if len(value) >= 2 && (value[0] == '"' || value[0] == '\'') && value[len(value)-1] == value[0] {
+	if n := len(value); n >= 2 && (value[0] == '"' || value[0] == '\'') && value[n-1] == value[0] {
 		return value[1 : len(value)-1]
 	}
 	return value
