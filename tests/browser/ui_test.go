@@ -17,7 +17,7 @@ const wrongSecretMessage = "This is not the secret you used before"
 func (p *page) unlock(secret string) string {
 	p.t.Helper()
 	p.setValue("#secret", secret)
-	if !eval[bool](p, `document.getElementById('secret-again-row').hidden`) {
+	if eval[bool](p, `!(document.getElementById('secret-again-row') || {hidden: true}).hidden`) {
 		p.setValue("#secret-again", secret) // the first unlock asks twice
 	}
 	p.click("#derive")

@@ -311,7 +311,8 @@ func unlock(tb *tab, secret string) string {
 	tb.waitFor(`!document.getElementById('master').hidden && ` +
 		`!document.getElementById('derive').disabled`)
 	tb.setValue("#secret", secret)
-	if !tb.hidden("#secret-again-row") {
+	if evalIn[bool](tb, `!(document.getElementById('secret-again-row') || {hidden: true})
+		.hidden`) {
 		tb.setValue("#secret-again", secret) // the first unlock asks twice
 	}
 	_, text := tb.act("#derive", "master-message")
