@@ -40,10 +40,11 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/ownkey/ownkey/internal/headless"
 )
 
 const (
-	chromiumPath = "/usr/bin/chromium"
+	chromiumPath = headless.ChromiumPath
 	pythonPath   = "/usr/bin/python3"
 	vectorsPath  = "tests/testdata/vectors/derive.json"
 
@@ -257,22 +258,7 @@ func startChromium() (*browser, error) {
 		return nil, err
 	}
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(chromiumPath),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.UserDataDir(dir),
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("disable-background-timer-throttling", true),
-		chromedp.Flag("disable-renderer-backgrounding", true),
-		chromedp.Flag("enable-precise-memory-info", true),
-	)
+		headless.Options(dir, chromedp.Flag("enable-precise-memory-info", true))...)
 	ctx, cancel := chromedp.NewContext(allocCtx)
 	b := &browser{ctx: ctx, dir: dir, stop: func() {
 		cancel()

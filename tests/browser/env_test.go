@@ -21,9 +21,10 @@ import (
 	"github.com/chromedp/cdproto/browser"
 	cdpruntime "github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+	"github.com/ownkey/ownkey/internal/headless"
 )
 
-const chromiumPath = "/usr/bin/chromium"
+const chromiumPath = headless.ChromiumPath
 
 // repoRoot is the checkout this file is in.
 func repoRoot() string {
@@ -69,23 +70,7 @@ func startBrowser() error {
 		return err
 	}
 	shared.userDir = userDir
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(chromiumPath),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.UserDataDir(userDir),
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("disable-background-timer-throttling", true),
-		chromedp.Flag("disable-renderer-backgrounding", true),
-		chromedp.WindowSize(1100, 1400),
-	}
+	opts := headless.Options(userDir, chromedp.WindowSize(1100, 1400))
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelBrowser := chromedp.NewContext(allocCtx)
 	shared.cancel = func() { cancelBrowser(); cancelAlloc() }
