@@ -37,16 +37,7 @@ const (
 // runEncrypt encrypts stdin to stdout in the Coretex file format (section
 // 11), with a fresh IV, streaming.
 func runEncrypt(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs := newFlagSet("encrypt", stderr)
-	keyFile := fs.String("key-file", "", "file holding the project key in base64 (required)")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if *keyFile == "" {
-		return fmt.Errorf("%w: --key-file is required", errUsage)
-	}
-
-	projectKey, err := readProjectKey(*keyFile)
+	projectKey, err := projectKeyFlag("encrypt", args, stderr)
 	if err != nil {
 		return err
 	}
@@ -59,6 +50,20 @@ func runEncrypt(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 	return out.Flush()
 }
 
+// projectKeyFlag parses the flags of encrypt and decrypt, whose only flag
+// is the required --key-file, and reads the project key it names.
+func projectKeyFlag(name string, args []string, stderr io.Writer) ([]byte, error) {
+	fs := newFlagSet(name, stderr)
+	keyFile := fs.String("key-file", "", "file holding the project key in base64 (required)")
+	if err := parseFlags(fs, args); err != nil {
+		return nil, err
+	}
+	if *keyFile == "" {
+		return nil, fmt.Errorf("%w: --key-file is required", errUsage)
+	}
+	return readProjectKey(*keyFile)
+}
+
 // runDecrypt decrypts a Coretex file from stdin to stdout. A file of a
 // malformed length yields no output at all: its length is checked before
 // the first byte is decrypted, on stdin itself when it is a regular file,
@@ -67,16 +72,7 @@ func runEncrypt(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 // The format has no MAC: a wrong key gives no error, only bytes that are
 // not the plaintext.
 func runDecrypt(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs := newFlagSet("decrypt", stderr)
-	keyFile := fs.String("key-file", "", "file holding the project key in base64 (required)")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if *keyFile == "" {
-		return fmt.Errorf("%w: --key-file is required", errUsage)
-	}
-
-	projectKey, err := readProjectKey(*keyFile)
+	projectKey, err := projectKeyFlag("decrypt", args, stderr)
 	if err != nil {
 		return err
 	}
