@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-OWNKEY_SETUP_BROWSER=0 ./scripts/setup.sh
+OWNKEY_SETUP_TESTS=0 ./scripts/setup.sh
 ./build.sh
 exec ./dist/ownkey serve --addr "${OWNKEY_ADDR:-127.0.0.1:8080}" \
   --data "${OWNKEY_DATA:-./ownkey-data}" --web ./dist "$@"

@@ -5,12 +5,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# OWNKEY_SETUP_TESTS=0 (run.sh) installs only what running ownkey needs.
 need_apt=()
-command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
-if [ "${OWNKEY_SETUP_BROWSER:-1}" = 0 ]; then
-  need_apt=()
+if [ "${OWNKEY_SETUP_TESTS:-1}" != 0 ]; then
+  command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
+  /usr/bin/python3 -c 'import Cryptodome' >/dev/null 2>&1 || need_apt+=(python3-pycryptodome)
 fi
-/usr/bin/python3 -c 'import Cryptodome' >/dev/null 2>&1 || need_apt+=(python3-pycryptodome)
 
 if [ ${#need_apt[@]} -gt 0 ]; then
   sudo=""
