@@ -22,14 +22,6 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-func aescbcVectors(t *testing.T) []testvectors.AESCBC {
-	t.Helper()
-	var vectors []testvectors.AESCBC
-	testvectors.Load(t, "vectors/aescbc.json", &vectors)
-	require.NotEmpty(t, vectors)
-	return vectors
-}
-
 // keyFile writes projectKey in base64, as Coretex hands it to a node.
 func keyFile(t *testing.T, projectKey []byte) string {
 	t.Helper()
@@ -57,7 +49,7 @@ func vectorFile(t *testing.T, v testvectors.AESCBC) (key, plaintext, file []byte
 }
 
 func TestDecryptVectors(t *testing.T) {
-	for _, v := range aescbcVectors(t) {
+	for _, v := range testvectors.AESCBCs(t) {
 		t.Run(fmt.Sprint(v.PlaintextLen), func(t *testing.T) {
 			key, plaintext, file := vectorFile(t, v)
 			keyPath := keyFile(t, key)
@@ -80,7 +72,7 @@ func TestDecryptVectors(t *testing.T) {
 }
 
 func TestEncryptDecryptRoundTrip(t *testing.T) {
-	v := aescbcVectors(t)[0]
+	v := testvectors.AESCBCs(t)[0]
 	keyPath := keyFile(t, testvectors.Hex(t, v.KeyHex))
 
 	for _, size := range []int{0, 1, 15, 16, 17, 1000, 1<<20 + 3} {
@@ -110,7 +102,7 @@ func TestEncryptFreshIV(t *testing.T) {
 // TestKeyFileForms: the key file holds the base64 key with blank space
 // around it, or one CTX_PROJECT_KEY_<id>= line.
 func TestKeyFileForms(t *testing.T) {
-	v := aescbcVectors(t)[2]
+	v := testvectors.AESCBCs(t)[2]
 	key, plaintext, file := vectorFile(t, v)
 	encoded := base64.StdEncoding.EncodeToString(key)
 
@@ -211,7 +203,7 @@ func badFiles(t *testing.T) map[string]struct {
 	want string
 } {
 	t.Helper()
-	v := aescbcVectors(t)[len(aescbcVectors(t))-1] // the 1 MiB vector
+	v := testvectors.AESCBCs(t)[len(testvectors.AESCBCs(t))-1] // the 1 MiB vector
 	_, _, file := vectorFile(t, v)
 	const tooShort = "aescbc: the file is shorter than 16 bytes: not an encrypted file"
 	const notWhole = "aescbc: the file is truncated or damaged: its length after the 16-byte IV " +
@@ -229,7 +221,7 @@ func badFiles(t *testing.T) map[string]struct {
 }
 
 func TestDecryptBadLengthInProcess(t *testing.T) {
-	key := testvectors.Hex(t, aescbcVectors(t)[len(aescbcVectors(t))-1].KeyHex)
+	key := testvectors.Hex(t, testvectors.AESCBCs(t)[len(testvectors.AESCBCs(t))-1].KeyHex)
 	keyPath := keyFile(t, key)
 	for name, tc := range badFiles(t) {
 		t.Run(name, func(t *testing.T) {
@@ -258,7 +250,7 @@ func TestDecryptBadLengthInProcess(t *testing.T) {
 // TestDecryptFileAtOffset: a regular file on stdin is measured from where
 // it stands, as when a script has already read a header from it.
 func TestDecryptFileAtOffset(t *testing.T) {
-	v := aescbcVectors(t)[8]
+	v := testvectors.AESCBCs(t)[8]
 	key, plaintext, file := vectorFile(t, v)
 	header := []byte("a header of 19 byte")
 	input := writeFile(t, "input", append(bytes.Clone(header), file...))
@@ -278,7 +270,7 @@ func TestDecryptFileAtOffset(t *testing.T) {
 // with stdin a pipe: a good file opens, a bad one exits 1 with an error and
 // not one byte on stdout, and no temporary copy is left behind.
 func TestDecryptBinary(t *testing.T) {
-	vectors := aescbcVectors(t)
+	vectors := testvectors.AESCBCs(t)
 	key, plaintext, file := vectorFile(t, vectors[len(vectors)-1])
 	keyPath := keyFile(t, key)
 

@@ -13,9 +13,8 @@ import (
 
 func wrapVectorsOf(t *testing.T, secret string) []testvectors.Wrap {
 	t.Helper()
-	var all, vectors []testvectors.Wrap
-	testvectors.Load(t, "vectors/wrap.json", &all)
-	for _, v := range all {
+	var vectors []testvectors.Wrap
+	for _, v := range testvectors.Wraps(t) {
 		if v.Secret == secret {
 			vectors = append(vectors, v)
 		}

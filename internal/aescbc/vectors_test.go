@@ -18,11 +18,7 @@ func sha256Hex(b []byte) string {
 }
 
 func TestVectors(t *testing.T) {
-	var vectors []testvectors.AESCBC
-	testvectors.Load(t, "vectors/aescbc.json", &vectors)
-	require.NotEmpty(t, vectors)
-
-	for _, v := range vectors {
+	for _, v := range testvectors.AESCBCs(t) {
 		t.Run(fmt.Sprintf("len%d", v.PlaintextLen), func(t *testing.T) {
 			key := testvectors.Hex(t, v.KeyHex)
 			iv := testvectors.Hex(t, v.IVHex)

@@ -13,14 +13,6 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-func signVectors(t *testing.T) []testvectors.Sign {
-	t.Helper()
-	var vectors []testvectors.Sign
-	testvectors.Load(t, "vectors/sign.json", &vectors)
-	require.NotEmpty(t, vectors)
-	return vectors
-}
-
 // flipBit returns a copy of b with bit i (counted from the first byte's top
 // bit) inverted.
 func flipBit(b []byte, i int) []byte {
@@ -30,7 +22,7 @@ func flipBit(b []byte, i int) []byte {
 }
 
 func TestSignVectors(t *testing.T) {
-	vectors := signVectors(t)
+	vectors := testvectors.Signatures(t)
 	for i, v := range vectors {
 		t.Run(fmt.Sprintf("vector%d-%dbits", i, v.Bits), func(t *testing.T) {
 			if testing.Short() && v.Bits > 2048 {
@@ -81,7 +73,7 @@ func TestSignVectors(t *testing.T) {
 }
 
 func TestNewChallenge(t *testing.T) {
-	v := signVectors(t)[0]
+	v := testvectors.Signatures(t)[0]
 	key := derivedKey(t, v.Secret, v.Bits)
 
 	first, err := NewChallenge(key)

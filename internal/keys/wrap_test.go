@@ -12,14 +12,6 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-func wrapVectors(t *testing.T) []testvectors.Wrap {
-	t.Helper()
-	var vectors []testvectors.Wrap
-	testvectors.Load(t, "vectors/wrap.json", &vectors)
-	require.NotEmpty(t, vectors)
-	return vectors
-}
-
 // sameSecret compares secret bytes without printing them.
 func sameSecret(t *testing.T, want, got []byte, what string) {
 	t.Helper()
@@ -29,7 +21,7 @@ func sameSecret(t *testing.T, want, got []byte, what string) {
 }
 
 func TestUnwrapVectors(t *testing.T) {
-	for i, v := range wrapVectors(t) {
+	for i, v := range testvectors.Wraps(t) {
 		t.Run(fmt.Sprintf("vector%d-%dbits", i, v.Bits), func(t *testing.T) {
 			if testing.Short() && v.Bits > 2048 {
 				t.Skip("larger keys are derived in the full run")
@@ -68,7 +60,7 @@ func TestUnwrapVectors(t *testing.T) {
 }
 
 func TestUnwrapWrongKey(t *testing.T) {
-	v := wrapVectors(t)[0]
+	v := testvectors.Wraps(t)[0]
 	wrapped, err := base64.StdEncoding.DecodeString(v.CiphertextB64)
 	require.NoError(t, err)
 

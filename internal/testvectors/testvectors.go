@@ -93,10 +93,27 @@ type AESCBC struct {
 }
 
 // Derivations loads vectors/derive.json.
-func Derivations(t testing.TB) []Derive {
-	var v []Derive
-	Load(t, "vectors/derive.json", &v)
-	return v
+func Derivations(t testing.TB) []Derive { return loadAll[Derive](t, "vectors/derive.json") }
+
+// Signatures loads vectors/sign.json.
+func Signatures(t testing.TB) []Sign { return loadAll[Sign](t, "vectors/sign.json") }
+
+// Wraps loads vectors/wrap.json.
+func Wraps(t testing.TB) []Wrap { return loadAll[Wrap](t, "vectors/wrap.json") }
+
+// AESCBCs loads vectors/aescbc.json.
+func AESCBCs(t testing.TB) []AESCBC { return loadAll[AESCBC](t, "vectors/aescbc.json") }
+
+// loadAll loads a vector file, which must hold at least one entry: a file
+// that decodes to nothing would let every loop over it pass vacuously.
+func loadAll[V any](t testing.TB, name string) []V {
+	t.Helper()
+	var vectors []V
+	Load(t, name, &vectors)
+	if len(vectors) == 0 {
+		t.Fatalf("%s holds no vectors", name)
+	}
+	return vectors
 }
 
 // ChainBytes returns the first n bytes of the "sha256 chain from 'name'"

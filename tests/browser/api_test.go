@@ -134,10 +134,8 @@ func TestAPIWithVectorsAndErrors(t *testing.T) {
 	for _, d := range derivations {
 		pemOf[d.Secret] = d.PublicPKCS1
 	}
-	var signs []testvectors.Sign
-	testvectors.Load(t, "vectors/sign.json", &signs)
-	var wraps []testvectors.Wrap
-	testvectors.Load(t, "vectors/wrap.json", &wraps)
+	signs := testvectors.Signatures(t)
+	wraps := testvectors.Wraps(t)
 
 	// Derived in the page: the vector secret at 2048 bits and one at 3072.
 	const main, large = "correct horse battery staple", "three-thousand"

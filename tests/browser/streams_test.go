@@ -23,8 +23,7 @@ var paths = []string{"webcrypto", "go"}
 // unpadded, and encrypts every plaintext, through the Web Crypto path and
 // the pure-Go path, from Blobs and from streams cut at awkward sizes.
 func TestAESCBCVectorsOnBothPaths(t *testing.T) {
-	var vectors []testvectors.AESCBC
-	testvectors.Load(t, "vectors/aescbc.json", &vectors)
+	vectors := testvectors.AESCBCs(t)
 	p := openPage(t)
 	p.installHelpers()
 	master := p.unlockVectorMaster()
